@@ -1,0 +1,17 @@
+"""Shared code of the CNN course book.
+
+Each module holds one concern and says which chapter teaches it:
+
+- :mod:`helpers.notebook` — per-notebook setup (seeds, determinism, plots, budget).
+- :mod:`helpers.assets` — the download-free asset cache (issue: real data and weights).
+- :mod:`helpers.data` — datasets and photos.
+- :mod:`helpers.timing` — small benchmarking utilities (chapter 01).
+
+Importing :mod:`helpers` is cheap: nothing here imports TensorFlow until a function
+that needs it is called.
+"""
+
+from helpers.notebook import budget, scaled, setup
+
+__all__ = ["budget", "scaled", "setup"]
+__version__ = "0.1.0"

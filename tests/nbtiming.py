@@ -1,0 +1,41 @@
+"""pytest plugin (loaded by pyproject's addopts) for the nbval run.
+
+- Reports how long each notebook took (sum of its cells' call times), so the
+  suite's time budget can be watched in every CI log without a timed test.
+- Leaves stderr out of nbval's output comparison: TensorFlow's chatter there
+  varies run to run. The notebook lint separately forbids stored stderr noise.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pytest
+
+_notebook_seconds: dict[str, float] = defaultdict(float)
+
+
+def pytest_collection_modifyitems(session, config, items):
+    for item in items:
+        parent = getattr(item, "parent", None)
+        skip = getattr(parent, "skip_compare", None)
+        if skip is not None and "stderr" not in skip:
+            parent.skip_compare = tuple(skip) + ("stderr",)
+
+
+def pytest_runtest_logreport(report):
+    path = report.nodeid.split("::")[0]
+    if path.endswith(".ipynb"):
+        _notebook_seconds[path] += report.duration
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_terminal_summary(terminalreporter):
+    if not _notebook_seconds:
+        return
+    tr = terminalreporter
+    tr.section("notebook execution times")
+    for path, secs in sorted(_notebook_seconds.items()):
+        flag = "   <-- over the ~120 s chapter budget" if secs > 120 else ""
+        tr.write_line(f"{secs:7.1f} s  {path}{flag}")
+    tr.write_line(f"{sum(_notebook_seconds.values()):7.1f} s  all notebooks (cell time, summed)")
