@@ -19,6 +19,7 @@ JOBS ?= 2
 ## make book: build the static HTML book from the committed, executed notebooks.
 book: $(STAMP)
 	@start=$$(date +%s); \
+	$(BIN)/python -m tools.vendor_mathjax; \
 	$(BIN)/jupyter-book build . --path-output . -q; \
 	echo "Book built in $$(( $$(date +%s) - start )) s: open _build/html/index.html"
 
@@ -41,12 +42,12 @@ $(STAMP): pyproject.toml constraints.txt
 
 ## Fetch and verify every dataset and weight file the notebooks use (idempotent).
 assets: $(STAMP)
-	@if $(BIN)/python -c "import helpers.assets" 2>/dev/null; then \
-	  $(BIN)/python -m helpers.assets fetch --all; fi
+	$(BIN)/python -m helpers.assets fetch --all
 
 ## A strict build: any Sphinx warning (broken reference, missing figure) fails.
 book-strict: $(STAMP)
 	@start=$$(date +%s); \
+	$(BIN)/python -m tools.vendor_mathjax; \
 	$(BIN)/jupyter-book build . --path-output . -q -W --keep-going --all; \
 	echo "Strict book build in $$(( $$(date +%s) - start )) s"
 

