@@ -7,11 +7,11 @@ from tools.book import ROOT
 
 def test_landing_page_versions_match_constraints():
     normalise = lambda name: re.sub(r"[-_.]+", "-", name).lower()  # PEP 503 names
-    pins = dict(
-        map(normalise, line.strip().split("==", 1))
-        for line in (ROOT / "constraints.txt").read_text().splitlines()
-        if "==" in line and not line.startswith("#")
-    )
+    pins = {
+        normalise(name): version
+        for name, version in (line.strip().split("==", 1) for line in (ROOT / "constraints.txt").read_text().splitlines()
+        if "==" in line and not line.startswith("#"))
+    }
     rows = re.findall(r"^\| ([\w.-]+) \| ([\w.]+) \|$", (ROOT / "intro.md").read_text(), re.M)
     assert len(rows) > 1, "intro.md has no version table"
     for package, version in rows[1:]:  # rows[0] is the header
