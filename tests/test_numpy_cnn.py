@@ -1,0 +1,199 @@
+"""helpers.numpy_cnn: the NumPy reference layers against TensorFlow (chapter 04).
+
+Property tests draw hundreds of random shapes, strides, paddings and dilations and
+compare forward passes with ``tf.nn.conv2d``/``tf.nn.max_pool2d``/``tf.nn.avg_pool2d``
+and backward passes with ``tf.GradientTape``. TensorFlow's CPU kernels cannot combine
+stride and dilation, nor differentiate a dilated convolution, so the TF reference
+spells dilation out as a wider kernel with zero taps (the same function).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from helpers import numpy_cnn as ncnn
+from helpers.geometry import resolve_padding
+
+
+def _tf():
+    import tensorflow as tf
+
+    return tf
+
+
+def dilate_kernel(tf, W, dh, dw):
+    """(KH, KW, C_in, C_out) -> the equivalent undilated kernel with zero taps in between."""
+    kh, kw, c_in, c_out = W.shape
+    where = [[a * dh, b * dw] for a in range(kh) for b in range(kw)]
+    return tf.scatter_nd(where, tf.reshape(W, (kh * kw, c_in, c_out)),
+                         (dh * (kh - 1) + 1, dw * (kw - 1) + 1, c_in, c_out))
+
+
+def tf_padding(padding, H, W, kernel, stride, dilation):
+    """TF's own string for valid/same, an explicit list otherwise."""
+    if padding in ("valid", "same"):
+        return padding.upper()
+    top_bottom = resolve_padding(H, kernel[0], stride[0], padding, dilation[0])
+    left_right = resolve_padding(W, kernel[1], stride[1], padding, dilation[1])
+    return [[0, 0], list(top_bottom), list(left_right), [0, 0]]
+
+
+conv_cases = st.fixed_dictionaries({
+    "n": st.integers(1, 2), "h": st.integers(1, 9), "w": st.integers(1, 9),
+    "c_in": st.integers(1, 3), "c_out": st.integers(1, 3),
+    "kh": st.integers(1, 4), "kw": st.integers(1, 4),
+    "sh": st.integers(1, 3), "sw": st.integers(1, 3),
+    "dh": st.integers(1, 3), "dw": st.integers(1, 3),
+    "padding": st.sampled_from(["valid", "same", "full", 0, 1, 2]),
+    "seed": st.integers(0, 2**16),
+})
+
+
+def _conv_setup(case):
+    kernel, stride = (case["kh"], case["kw"]), (case["sh"], case["sw"])
+    dilation = (case["dh"], case["dw"])
+    for size, k, d, axis in ((case["h"], case["kh"], case["dh"], 0), (case["w"], case["kw"], case["dw"], 1)):
+        before, after = resolve_padding(size, k, stride[axis], case["padding"], d)
+        assume(d * (k - 1) + 1 <= size + before + after)
+    rng = np.random.default_rng(case["seed"])
+    X = rng.standard_normal((case["n"], case["h"], case["w"], case["c_in"]))
+    W = rng.standard_normal(kernel + (case["c_in"], case["c_out"]))
+    b = rng.standard_normal(case["c_out"])
+    return X, W, b, stride, dilation
+
+
+@given(case=conv_cases)
+@settings(max_examples=300)
+def test_conv2d_forward_matches_tensorflow(case):
+    tf = _tf()
+    X, W, b, stride, dilation = _conv_setup(case)
+    pad = tf_padding(case["padding"], X.shape[1], X.shape[2], W.shape[:2], stride, dilation)
+    expected = tf.nn.conv2d(X, dilate_kernel(tf, W, *dilation), stride, pad).numpy() + b
+    got = ncnn.conv2d(X, W, b, stride, case["padding"], dilation)
+    np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-10)
+    if stride == (1, 1):  # TF's native dilation too
+        native = tf.nn.conv2d(X, W, 1, pad, dilations=dilation).numpy() + b
+        np.testing.assert_allclose(got, native, rtol=1e-10, atol=1e-10)
+
+
+@given(case=conv_cases)
+@settings(max_examples=300)
+def test_conv2d_backward_matches_gradient_tape(case):
+    tf = _tf()
+    X, W, b, stride, dilation = _conv_setup(case)
+    pad = tf_padding(case["padding"], X.shape[1], X.shape[2], W.shape[:2], stride, dilation)
+    Y = ncnn.conv2d(X, W, b, stride, case["padding"], dilation)
+    dY = np.random.default_rng(case["seed"] + 1).standard_normal(Y.shape)
+    Xt, Wt, bt = tf.constant(X), tf.constant(W), tf.constant(b)
+    with tf.GradientTape() as tape:
+        tape.watch([Xt, Wt, bt])
+        Yt = tf.nn.conv2d(Xt, dilate_kernel(tf, Wt, *dilation), stride, pad) + bt
+        loss = tf.reduce_sum(Yt * dY)
+    gX, gW, gb = tape.gradient(loss, [Xt, Wt, bt])
+    dX, dW, db = ncnn.conv2d_backward(dY, X, W, stride, case["padding"], dilation)
+    np.testing.assert_allclose(dX, gX.numpy(), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(dW, gW.numpy(), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(db, gb.numpy(), rtol=1e-9, atol=1e-9)
+
+
+@given(case=conv_cases)
+@settings(max_examples=100)
+def test_im2col_conv_equals_the_loop_definition(case):
+    X, W, b, stride, dilation = _conv_setup(case)
+    np.testing.assert_allclose(
+        ncnn.conv2d(X, W, b, stride, case["padding"], dilation),
+        ncnn.conv2d_naive(X, W, b, stride, case["padding"], dilation), rtol=1e-10, atol=1e-10,
+    )
+
+
+@given(case=conv_cases)
+@settings(max_examples=100)
+def test_col2im_is_the_adjoint_of_im2col(case):
+    """<im2col(X), C> == <X, col2im(C)> for all X, C: the defining property of an adjoint."""
+    X, W, _, stride, dilation = _conv_setup(case)
+    cols, _ = ncnn.im2col(X, W.shape[:2], stride, case["padding"], dilation)
+    C = np.random.default_rng(case["seed"] + 2).standard_normal(cols.shape)
+    back = ncnn.col2im(C, X.shape, W.shape[:2], stride, case["padding"], dilation)
+    assert back.shape == X.shape
+    np.testing.assert_allclose(np.sum(cols * C), np.sum(X * back), rtol=1e-9, atol=1e-9)
+
+
+pool_cases = st.fixed_dictionaries({
+    "n": st.integers(1, 2), "h": st.integers(1, 10), "w": st.integers(1, 10),
+    "c": st.integers(1, 3), "ph": st.integers(1, 4), "pw": st.integers(1, 4),
+    "sh": st.integers(1, 4), "sw": st.integers(1, 4),
+    "padding": st.sampled_from(["valid", "same"]), "seed": st.integers(0, 2**16),
+})
+
+
+@given(case=pool_cases)
+@settings(max_examples=300)
+def test_pooling_forward_and_backward_match_tensorflow(case):
+    tf = _tf()
+    pool, stride = (case["ph"], case["pw"]), (case["sh"], case["sw"])
+    assume(case["padding"] == "same" or (case["ph"] <= case["h"] and case["pw"] <= case["w"]))
+    rng = np.random.default_rng(case["seed"])
+    X = rng.standard_normal((case["n"], case["h"], case["w"], case["c"]))  # no ties
+    Xt = tf.constant(X)
+    pad = case["padding"].upper()
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(Xt)
+        M = tf.nn.max_pool2d(Xt, pool, stride, pad)
+        A = tf.nn.avg_pool2d(Xt, pool, stride, pad)
+        dY = rng.standard_normal(M.shape)
+        loss_max, loss_avg = tf.reduce_sum(M * dY), tf.reduce_sum(A * dY)
+    Y, argmax = ncnn.max_pool2d(X, pool, stride, case["padding"])
+    np.testing.assert_allclose(Y, M.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ncnn.avg_pool2d(X, pool, stride, case["padding"]), A.numpy(),
+                               rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(ncnn.max_pool2d_backward(dY, argmax, X.shape),
+                               tape.gradient(loss_max, Xt).numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        ncnn.avg_pool2d_backward(dY, X.shape, pool, stride, case["padding"]),
+        tape.gradient(loss_avg, Xt).numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_textbook_pooling_and_routing():
+    X = np.array([[1, 3, 2, 1], [5, 6, 4, 2], [8, 9, 5, 3], [7, 4, 8, 7]], float)[None, :, :, None]
+    Y, argmax = ncnn.max_pool2d(X, 2)
+    assert Y[0, :, :, 0].tolist() == [[6, 4], [9, 8]]
+    assert ncnn.avg_pool2d(X, 2)[0, :, :, 0].tolist() == [[3.75, 2.25], [7.0, 5.75]]
+    x = np.array([[1.0, 2.0], [3.0, 4.0]])[None, :, :, None]
+    _, am = ncnn.max_pool2d(x, 2)
+    assert ncnn.max_pool2d_backward(np.ones((1, 1, 1, 1)), am, x.shape)[0, :, :, 0].tolist() == [[0, 0], [0, 1]]
+
+
+def test_corrected_edge_example():
+    image = np.array([[1, 1, 1, 0, 0]] * 3 + [[0, 0, 1, 1, 1]] * 2, float)
+    kernel = np.array([[1, 0, -1]] * 3, float)
+    Y = ncnn.conv2d(image[None, :, :, None], kernel[:, :, None, None])
+    assert Y[0, :, :, 0].tolist() == [[0, 3, 3], [-1, 1, 2], [-2, -1, 1]]
+
+
+def test_bad_arguments_raise_clear_errors():
+    X = np.zeros((1, 5, 5, 3))
+    with pytest.raises(ValueError, match="channels"):
+        ncnn.conv2d(X, np.zeros((3, 3, 2, 4)))
+    with pytest.raises(ValueError, match="kernel spans 7"):
+        ncnn.conv2d(X, np.zeros((7, 7, 3, 1)))
+    with pytest.raises(ValueError, match="4-D NHWC"):
+        ncnn.conv2d(np.zeros((5, 5, 3)), np.zeros((3, 3, 3, 1)))
+    with pytest.raises(ValueError, match="b must have shape"):
+        ncnn.conv2d(X, np.zeros((3, 3, 3, 4)), np.zeros(3))
+    with pytest.raises(ValueError, match="stride must be >= 1"):
+        ncnn.conv2d(X, np.zeros((3, 3, 3, 1)), stride=0)
+    with pytest.raises(ValueError, match="size must be >= 1"):
+        ncnn.im2col(np.zeros((1, 0, 5, 1)), 1)
+    with pytest.raises(ValueError, match="padding must be non-negative"):
+        ncnn.pad2d(X, -1)
+    with pytest.raises(ValueError, match="dY has shape"):
+        ncnn.conv2d_backward(np.zeros((1, 2, 2, 1)), X, np.zeros((3, 3, 3, 1)))
+    with pytest.raises(ValueError, match="cols has shape"):
+        ncnn.col2im(np.zeros((4, 4)), X.shape, 3)
+    with pytest.raises(ValueError, match="pool must be"):
+        ncnn.max_pool2d(X, (2, 2, 2))
+    with pytest.raises(ValueError, match="padding must be one of"):
+        ncnn.avg_pool2d(X, 2, padding="reflect")
