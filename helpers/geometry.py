@@ -210,6 +210,19 @@ def _spec_from_item(item: Any, index: int) -> dict:
     return spec
 
 
+def rf_step(
+    rf: int, jump: int, kernel: int, stride: int = 1, dilation: int = 1
+) -> tuple[int, int]:
+    """One step of the receptive-field recursion: ``(R, J)`` before a layer -> after it.
+
+    Each tap beyond the first adds ``dilation * jump`` input pixels; the layer's stride
+    multiplies the jump that later layers grow by.
+    """
+    rf = rf + (kernel - 1) * dilation * jump
+    jump = jump * stride
+    return rf, jump
+
+
 def receptive_field(
     layers: Any, *, input_size: int | None = None, axis: int = 0
 ) -> list[RFRow]:
@@ -277,9 +290,8 @@ def receptive_field(
             before, _ = resolve_padding(
                 effective_kernel(kernel, dilation), kernel, stride, padding, dilation
             )
-        rf += (kernel - 1) * dilation * jump
         start = None if (start is None or before is None) else start - before * jump
-        jump *= stride
+        rf, jump = rf_step(rf, jump, kernel, stride, dilation)
         rows.append(RFRow(str(spec["name"]), kernel, stride, dilation, rf, jump, start, size))
     return rows
 
@@ -314,5 +326,5 @@ def num_windows_covering(size: int, kernel: int, stride: int, padding: Padding =
 
 __all__ = [
     "Padding", "RFRow", "conv_output_size", "effective_kernel", "num_windows_covering",
-    "receptive_field", "resolve_padding", "rf_table",
+    "receptive_field", "resolve_padding", "rf_step", "rf_table",
 ]
