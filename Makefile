@@ -11,8 +11,11 @@ STAMP := $(VENV)/.installed-$(DEPS_HASH)
 # Quiet TensorFlow before it is imported, in every kernel these targets start.
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONHASHSEED := 0
-# Parallel notebook workers for `make test` (1 = serial).
+# Parallel workers for the unit tests. Notebooks run one at a time by default
+# (NB_JOBS=0): their timing cells measure this machine, and two BLAS-heavy chapters
+# side by side on 2 cores would measure each other instead.
 JOBS ?= 2
+NB_JOBS ?= 0
 
 .PHONY: book test venv assets unit notebooks book-strict execute lint-setup-cells clean
 
@@ -26,9 +29,9 @@ book: $(STAMP)
 ## make test: unit tests, notebook lint, every notebook re-executed by nbval, strict book build.
 test: $(STAMP) assets
 	@start=$$(date +%s); \
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile --nbval --nbval-current-env \
-	  --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 900 \
-	  tests chapters; \
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile tests; \
+	$(BIN)/python -m pytest -n $(NB_JOBS) --nbval --nbval-current-env \
+	  --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 900 chapters; \
 	$(MAKE) --no-print-directory book-strict; \
 	echo "make test finished in $$(( $$(date +%s) - start )) s"
 
