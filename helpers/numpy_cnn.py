@@ -133,7 +133,9 @@ def col2im(
     return Xp[:, top : top + H, left : left + W, :]
 
 
-def _check_kernel(X: np.ndarray, W: np.ndarray, b: np.ndarray | None) -> None:
+def _conv_inputs(X: Any, W: Any, b: Any = None) -> tuple[np.ndarray, np.ndarray]:
+    """Arrays for a convolution, with shapes checked: NHWC ``X``, ``(KH, KW, C_in, C_out)`` ``W``."""
+    X, W = _check_images(X), np.asarray(W)
     if W.ndim != 4:
         raise ValueError(f"W must be (KH, KW, C_in, C_out), got shape {W.shape}")
     if X.shape[3] != W.shape[2]:
@@ -143,6 +145,7 @@ def _check_kernel(X: np.ndarray, W: np.ndarray, b: np.ndarray | None) -> None:
         )
     if b is not None and np.shape(b) != (W.shape[3],):
         raise ValueError(f"b must have shape ({W.shape[3]},), got {np.shape(b)}")
+    return X, W
 
 
 def conv2d(
@@ -150,8 +153,7 @@ def conv2d(
     padding: Any = "valid", dilation: Any = 1,
 ) -> np.ndarray:
     """2-D cross-correlation as Keras' ``Conv2D`` computes it: im2col, one matmul, reshape."""
-    X, W = _check_images(X), np.asarray(W)
-    _check_kernel(X, W, b)
+    X, W = _conv_inputs(X, W, b)
     cols, (H_out, W_out) = im2col(X, W.shape[:2], stride, padding, dilation)
     Y = (cols @ W.reshape(-1, W.shape[3])).reshape(X.shape[0], H_out, W_out, W.shape[3])
     return Y if b is None else Y + b
@@ -166,8 +168,8 @@ def conv2d_backward(
     With ``cols = im2col(X)`` and ``Z = cols @ W_mat`` the chain rule gives
     ``dW = colsᵀ dZ``, ``db = Σ dZ`` and ``dX = col2im(dZ W_matᵀ)``. Returns ``(dX, dW, db)``.
     """
-    X, W, dY = _check_images(X), np.asarray(W), np.asarray(dY)
-    _check_kernel(X, W, None)
+    X, W = _conv_inputs(X, W)
+    dY = np.asarray(dY)
     cols, (H_out, W_out) = im2col(X, W.shape[:2], stride, padding, dilation)
     C_out = W.shape[3]
     if dY.shape != (X.shape[0], H_out, W_out, C_out):
@@ -184,8 +186,7 @@ def conv2d_naive(
     padding: Any = "valid", dilation: Any = 1,
 ) -> np.ndarray:
     """The definition, one output pixel at a time: the slow reference :func:`conv2d` must match."""
-    X, W = _check_images(X), np.asarray(W)
-    _check_kernel(X, W, b)
+    X, W = _conv_inputs(X, W, b)
     (kh, kw), (sh, sw), (dh, dw), pads, (H_out, W_out) = _geometry(X.shape, W.shape[:2], stride, padding, dilation)
     Xp = pad2d(X, pads)
     Y = np.zeros((X.shape[0], H_out, W_out, W.shape[3]), dtype=np.result_type(X, W))
