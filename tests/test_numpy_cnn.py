@@ -52,6 +52,13 @@ conv_cases = st.fixed_dictionaries({
 })
 
 
+def _tf_case(case):
+    """_conv_setup plus TensorFlow's spelling of the case's padding."""
+    X, W, b, stride, dilation = _conv_setup(case)
+    pad = tf_padding(case["padding"], X.shape[1], X.shape[2], W.shape[:2], stride, dilation)
+    return X, W, b, stride, dilation, pad
+
+
 def _conv_setup(case):
     kernel, stride = (case["kh"], case["kw"]), (case["sh"], case["sw"])
     dilation = (case["dh"], case["dw"])
@@ -69,8 +76,7 @@ def _conv_setup(case):
 @settings(max_examples=300)
 def test_conv2d_forward_matches_tensorflow(case):
     tf = _tf()
-    X, W, b, stride, dilation = _conv_setup(case)
-    pad = tf_padding(case["padding"], X.shape[1], X.shape[2], W.shape[:2], stride, dilation)
+    X, W, b, stride, dilation, pad = _tf_case(case)
     expected = tf.nn.conv2d(X, dilate_kernel(tf, W, *dilation), stride, pad).numpy() + b
     got = ncnn.conv2d(X, W, b, stride, case["padding"], dilation)
     np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-10)
@@ -83,8 +89,7 @@ def test_conv2d_forward_matches_tensorflow(case):
 @settings(max_examples=300)
 def test_conv2d_backward_matches_gradient_tape(case):
     tf = _tf()
-    X, W, b, stride, dilation = _conv_setup(case)
-    pad = tf_padding(case["padding"], X.shape[1], X.shape[2], W.shape[:2], stride, dilation)
+    X, W, b, stride, dilation, pad = _tf_case(case)
     Y = ncnn.conv2d(X, W, b, stride, case["padding"], dilation)
     dY = np.random.default_rng(case["seed"] + 1).standard_normal(Y.shape)
     Xt, Wt, bt = tf.constant(X), tf.constant(W), tf.constant(b)
