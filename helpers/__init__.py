@@ -3,6 +3,7 @@
 Each module holds one concern and says which chapter teaches it:
 
 - :mod:`helpers.notebook` — per-notebook setup (seeds, determinism, plots, budget).
+- :mod:`helpers.exercises` — exercise checks that never print the answer.
 - :mod:`helpers.assets` — the download-free asset cache (issue: real data and weights).
 - :mod:`helpers.data` — datasets and photos.
 - :mod:`helpers.timing` — small benchmarking utilities (chapter 01).
@@ -13,7 +14,7 @@ Importing :mod:`helpers` is cheap: nothing here imports TensorFlow until a funct
 that needs it is called.
 """
 
-from helpers.notebook import budget, scaled, setup
+from helpers.notebook import budget, derived_seed, rng, scaled, setup, show_source
 
-__all__ = ["budget", "scaled", "setup"]
+__all__ = ["budget", "derived_seed", "rng", "scaled", "setup", "show_source"]
 __version__ = "0.1.0"

@@ -2,17 +2,24 @@
 
 - Reports how long each notebook took (sum of its cells' call times), so the
   suite's time budget can be watched in every CI log without a timed test.
+- Sets TF_CPP_MIN_LOG_LEVEL for the kernels it starts.
 - Leaves stderr out of nbval's output comparison: TensorFlow's chatter there
   varies run to run. The notebook lint separately forbids stored stderr noise.
 """
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 
 import pytest
 
 _notebook_seconds: dict[str, float] = defaultdict(float)
+
+# Quiet TensorFlow in every kernel nbval starts (they inherit this environment),
+# also when a maintainer runs a bare `pytest --nbval` from the repository root.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("PYTHONHASHSEED", "0")
 
 
 def pytest_collection_modifyitems(session, config, items):

@@ -28,24 +28,119 @@ def test_every_toc_entry_exists():
 
 def test_setup_prefix_comes_from_config():
     prefix = setup_cell_prefix({"repository": {"url": "https://example.org/r/", "branch": "dev"}})
-    assert "git+https://example.org/r@dev" in prefix
+    assert 'REPO = "https://example.org/r"' in prefix
+    assert "git+{REPO}@dev" in prefix
 
 
-def test_lint_catches_a_broken_notebook(tmp_path):
+def _probe(tmp_cells) -> str:
+    """Lint a throw-away notebook in chapters/ (so links resolve as a chapter's)."""
     import nbformat
 
     nb = nbformat.v4.new_notebook()
-    nb.cells = [
-        nbformat.v4.new_markdown_cell("# Untitled"),
-        nbformat.v4.new_code_cell("print(1)", execution_count=2),
-    ]
-    nb.cells[1].outputs = [nbformat.v4.new_output("stream", name="stderr", text="WARNING: x")]
+    nb.cells = tmp_cells
     bad = ROOT / "chapters" / "zz_lint_probe.ipynb"
     try:
         nbformat.write(nb, bad)
-        problems = " | ".join(lint_notebook(bad))
+        return " | ".join(lint_notebook(bad))
     finally:
         bad.unlink(missing_ok=True)
+
+
+def test_lint_catches_a_broken_notebook():
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_output
+
+    cells = [
+        new_markdown_cell("# Untitled"),
+        new_code_cell("print(1)", execution_count=2),
+    ]
+    cells[1].outputs = [new_output("stream", name="stderr", text="WARNING: x")]
+    problems = _probe(cells)
     for expected in ("title", "setup cell", "Summary", "Exercises", "execution counts",
                      "stderr noise", "_toc.yml"):
         assert expected in problems
+    assert nbformat  # imported for the helpers above
+
+
+def test_every_template_rule_fires():
+    """One deliberately broken notebook trips each rule of the template."""
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_output
+
+    setup = setup_cell_prefix() + "\nimport helpers\n\nhelpers.setup()\n" + "x = 1\n" * 12
+    wide = "y = " + "1 + " * 30 + "1"
+    plot = new_code_cell("plt.plot([1, 2])", execution_count=3)
+    plot.outputs = [new_output("display_data", data={"image/png": "iVBOR",
+                                                     "text/plain": "<Figure>"})]
+    printed = new_code_cell("print('x' * 90)", execution_count=4)
+    printed.outputs = [new_output("stream", name="stdout", text="x" * 90 + "\n")]
+    seeded = new_code_cell("rng = np.random.default_rng(0)", execution_count=5)
+    answered = new_code_cell('answer = 2368\ncheck("01.1", answer)', execution_count=6)
+    answered.outputs = [new_output("stream", name="stdout", text="Exercise 01.1: correct.\n")]
+    unfolded = new_code_cell('assert check("01.2", 3)', execution_count=7)
+    unfolded.metadata["tags"] = ["hide-cell"]
+    cells = [
+        new_markdown_cell("# 99 · Probe\n\nWhat the reader will do.\n\nMore."),
+        new_code_cell(setup, execution_count=1),
+        new_code_cell(wide, execution_count=2),
+        plot, printed, seeded, answered, unfolded,
+        new_markdown_cell("As chapter 1 showed, and chapter 42 will show. "
+                          "[Chapter 2](01_dense_to_convolution.ipynb), "
+                          "[gone](99_missing.ipynb), ![](../img/none.svg). "
+                          "The seed's example is wrong, says one source text."),
+        new_markdown_cell("## Summary\n\n## Exercises\n\n**Worked solution.** It is 4."),
+        new_markdown_cell(":::{figure} ../img/missing.svg\nA caption\n:::"),
+    ]
+    problems = _probe(cells)
+    expected = [
+        "setup cell is longer",
+        "code cell 2 line 1 is",
+        "prints a 90-character line",
+        "figure without a caption",
+        "figure without a name",
+        "figure without alt text",
+        "plotting code is not folded",
+        "hard-codes a seed",
+        "must start with an empty slot",
+        "must print 'not yet answered'",
+        "needs mystnb.code_prompt_show",
+        "exercise 01.1 has a check but no folded solution",
+        "mentions chapter 1 as plain text: make it a link",
+        "mentions chapter 42 as plain text: that chapter does not exist",
+        "link text says chapter 2 but points at 01_dense_to_convolution.ipynb",
+        "link to 99_missing.ipynb, which does not exist",
+        "image ../img/none.svg has no alt text",
+        "refers to internal sources",
+        "a solution stands outside a dropdown fold",
+        "figure ../img/missing.svg does not exist",
+        "figure ../img/missing.svg has no :alt: text",
+        "has no ':name: fig-...'",
+    ]
+    missing = [e for e in expected if e not in problems]
+    assert not missing, f"rules that did not fire: {missing}\n{problems}"
+
+
+def test_folded_solutions_and_links_pass():
+    """The same rules accept a notebook written the way the template asks."""
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_output
+
+    slot = new_code_cell('answer = ...  # your answer\ncheck("01.1", answer)',
+                         execution_count=2)
+    slot.outputs = [new_output("stream", name="stdout",
+                               text="Exercise 01.1: not yet answered.\n")]
+    solution = new_code_cell('assert check("01.1", 2368)', execution_count=3)
+    solution.metadata["tags"] = ["hide-cell"]
+    solution.metadata["mystnb"] = {"code_prompt_show": "Show the solution"}
+    cells = [
+        new_markdown_cell("# 99 · Probe\n\nWhat the reader will do.\n\nMore."),
+        new_code_cell(setup_cell_prefix() + "\nimport helpers\n\nhelpers.setup()\n",
+                      execution_count=1),
+        new_markdown_cell("See [chapter 1](01_dense_to_convolution.ipynb).\n\n"
+                          "## Summary\n\n## Exercises\n\n"
+                          ":::{dropdown} Solution to exercise 1\n"
+                          "**Worked solution.** 2,368.\n:::"),
+        slot, solution,
+    ]
+    problems = _probe(cells).split(" | ")
+    expected = {"chapters/zz_lint_probe is not listed in _toc.yml",
+                "kernelspec must be python3"}
+    assert set(problems) == expected, problems

@@ -17,6 +17,25 @@ ROOT = Path(__file__).resolve().parents[1]
 TITLE_RE = re.compile(r"^# (\d\d) · \S")
 MACHINE_PATH_RE = re.compile(r"(/work/|/root/|/home/\w|/tmp/|/Users/|[A-Z]:\\\\|site-packages)")
 NOISE_RE = re.compile(r"Traceback|WARNING|Warning|E0000|I0000|oneDNN|cuda", re.IGNORECASE)
+#: Widest line of code or text output that fits the book's code column.
+MAX_COLUMNS = 80
+#: Longest setup cell (Colab install, imports, helpers.setup()).
+MAX_SETUP_LINES = 16
+HARD_SEED_RE = re.compile(
+    r"(default_rng|set_random_seed|random\.seed|set_seed|RandomState)\(\s*\d"
+    r"|\bseed\s*=\s*\d"
+)
+#: Words that point at the book's internal sources instead of published work.
+INTERNAL_RE = re.compile(
+    r"\b(seed texts?|source texts?|the seeds\b|the seed's|seeds' "
+    r"|an earlier version|earlier versions? of this)",
+    re.IGNORECASE,
+)
+CHAPTER_MENTION_RE = re.compile(r"\bchapters?\s+(\d{1,2})\b", re.IGNORECASE)
+MD_LINK_RE = re.compile(r"(!?)\[([^\]]*)\]\(([^)\s]*)\)")
+DOC_ROLE_RE = re.compile(r"\{doc\}`(?:[^`<]*<)?([^`>]+)>?`")
+CHECK_CALL_RE = re.compile(r"\bcheck\(\s*[\"'](\d\d\.\d+)[\"']")
+FENCE_RE = re.compile(r"^(`{3,}|:{3,})\s*\{(\w[\w-]*)\}(.*)$")
 
 
 def book_config() -> dict:
@@ -28,11 +47,12 @@ def setup_cell_prefix(config: dict | None = None) -> str:
     repo = (config or book_config())["repository"]
     url, branch = repo["url"].rstrip("/"), repo.get("branch", "main")
     return (
-        "# Setup: on Colab, install the book's `helpers` package; elsewhere it is installed.\n"
+        "# Setup: on Colab, install the book's helpers; elsewhere they are.\n"
         "import sys\n"
         "\n"
+        f'REPO = "{url}"\n'
         'if "google.colab" in sys.modules:\n'
-        f'    %pip install -q "cnn-course-book @ git+{url}@{branch}"\n'
+        f'    %pip install -q "cnn-course-book @ git+{{REPO}}@{branch}"\n'
     )
 
 
@@ -50,6 +70,147 @@ def toc_files() -> list[str]:
 def _text(cell: dict) -> str:
     src = cell.get("source", "")
     return "".join(src) if isinstance(src, list) else src
+
+
+def _tags(cell: dict) -> set[str]:
+    return set(cell.get("metadata", {}).get("tags", []))
+
+
+def _mystnb(cell: dict) -> dict:
+    return cell.get("metadata", {}).get("mystnb", {}) or {}
+
+
+def _output_texts(out: dict) -> list[str]:
+    """Text a reader sees from one output: stream text, text/plain, text/markdown."""
+    texts = []
+    if out.get("output_type") == "stream":
+        t = out.get("text", "")
+        texts.append("".join(t) if isinstance(t, list) else t)
+    data = out.get("data", {})
+    for mime in ("text/plain", "text/markdown"):
+        if mime in data and not ({"image/png", "image/svg+xml", "text/html"} & data.keys()
+                                 and mime == "text/plain"):
+            v = data[mime]
+            texts.append("".join(v) if isinstance(v, list) else v)
+    return texts
+
+
+def split_dropdowns(markdown: str) -> tuple[str, str]:
+    """Split markdown into (text outside folds, text inside dropdown folds)."""
+    outside, inside, stack = [], [], []
+    for line in markdown.splitlines():
+        m = FENCE_RE.match(line.strip())
+        if m:
+            opener = m.group(1)
+            is_fold = m.group(2) == "dropdown" or "dropdown" in m.group(3)
+            stack.append((opener, is_fold))
+            (inside if any(f for _, f in stack) else outside).append(line)
+            continue
+        if stack and line.strip() == stack[-1][0]:
+            (inside if any(f for _, f in stack) else outside).append(line)
+            stack.pop()
+            continue
+        if stack and line.strip().startswith(":class:") and "dropdown" in line:
+            stack[-1] = (stack[-1][0], True)
+        (inside if any(f for _, f in stack) else outside).append(line)
+    return "\n".join(outside), "\n".join(inside)
+
+
+def _chapter_files() -> dict[int, str]:
+    """Chapter number -> TOC path of every chapter notebook that exists."""
+    found = {}
+    for entry in toc_files():
+        m = re.match(r"chapters/(\d\d)_", entry)
+        if m and (ROOT / (entry + ".ipynb")).exists():
+            found[int(m.group(1))] = entry
+    return found
+
+
+def _lint_links(markdown: str, nb_dir: Path, problems: list[str], where: str) -> None:
+    chapters = _chapter_files()
+    toc = set(toc_files())
+    for bang, text, target in MD_LINK_RE.findall(markdown):
+        if bang:
+            if not text.strip():
+                problems.append(f"{where}: image {target} has no alt text")
+        if re.match(r"^[a-z]+:", target) or target.startswith("#"):
+            continue
+        file = target.split("#", 1)[0]
+        resolved = (nb_dir / file).resolve()
+        if not resolved.exists():
+            problems.append(f"{where}: link to {target}, which does not exist")
+            continue
+        if resolved.suffix in (".ipynb", ".md"):
+            rel = resolved.relative_to(ROOT).with_suffix("").as_posix()
+            if rel not in toc:
+                problems.append(f"{where}: link to {target}, which is not in _toc.yml")
+            for num in CHAPTER_MENTION_RE.findall(text):
+                if chapters.get(int(num)) != rel:
+                    problems.append(f"{where}: link text says chapter {num} "
+                                    f"but points at {target}")
+    for target in DOC_ROLE_RE.findall(markdown):
+        rel = (nb_dir / target).resolve()
+        if not any(rel.with_suffix(s).exists() for s in (".ipynb", ".md")):
+            problems.append(f"{where}: {{doc}} reference to {target}, which does not exist")
+    bare = MD_LINK_RE.sub("", DOC_ROLE_RE.sub("", markdown))
+    for num in CHAPTER_MENTION_RE.findall(bare):
+        n = int(num)
+        what = ("make it a link to the chapter" if n in chapters
+                else "that chapter does not exist yet; do not refer to it")
+        problems.append(f"{where}: mentions chapter {n} as plain text: {what}")
+
+
+def _lint_figures(i: int, cell: dict, problems: list[str]) -> None:
+    images = [o for o in cell.get("outputs", [])
+              if {"image/png", "image/svg+xml", "image/jpeg"} & o.get("data", {}).keys()]
+    if not images:
+        return
+    meta = _mystnb(cell)
+    if len(images) > 1:
+        problems.append(f"code cell {i} shows {len(images)} figures; one figure per cell")
+    fig, img = meta.get("figure", {}), meta.get("image", {})
+    if not str(fig.get("caption", "")).strip():
+        problems.append(f"code cell {i}: figure without a caption (mystnb.figure.caption)")
+    if not str(fig.get("name", "")).startswith("fig-"):
+        problems.append(f"code cell {i}: figure without a name 'fig-...' "
+                        "(mystnb.figure.name), so it gets no number")
+    if len(str(img.get("alt", "")).strip()) < 20:
+        problems.append(f"code cell {i}: figure without alt text (mystnb.image.alt)")
+    if not _tags(cell) & {"hide-input", "remove-input", "hide-cell"}:
+        problems.append(f"code cell {i}: plotting code is not folded (tag hide-input)")
+
+
+def _lint_exercises(code: list[dict], problems: list[str]) -> None:
+    slots, solutions = set(), set()
+    for i, cell in enumerate(code, 1):
+        src = _text(cell)
+        keys = CHECK_CALL_RE.findall(src)
+        if not keys:
+            continue
+        outs = "".join(t for o in cell.get("outputs", []) for t in _output_texts(o))
+        prompt = str(_mystnb(cell).get("code_prompt_show", ""))
+        if "hide-cell" in _tags(cell):
+            if "solution" not in prompt.lower():
+                problems.append(f"code cell {i}: a folded solution needs "
+                                "mystnb.code_prompt_show naming it a solution")
+            if "assert check(" not in src:
+                problems.append(f"code cell {i}: a solution must 'assert check(...)' "
+                                "so it stays tested")
+            solutions.update(keys)
+        else:
+            if not re.search(r"=\s*\.\.\.", src):
+                problems.append(f"code cell {i}: an exercise check must start with an "
+                                "empty slot (answer = ...)")
+            if "not yet answered" not in outs:
+                problems.append(f"code cell {i}: an exercise check must print "
+                                "'not yet answered' in the stored output")
+            slots.update(keys)
+    if not slots:
+        problems.append("no exercise check for the reader (answer = ...; check(...))")
+    if not solutions:
+        problems.append("no worked solution in a folded cell (tag hide-cell)")
+    for key in sorted(slots - solutions):
+        problems.append(f"exercise {key} has a check but no folded solution that tests it")
 
 
 def lint_notebook(path: Path) -> list[str]:
@@ -94,6 +255,54 @@ def lint_notebook(path: Path) -> list[str]:
             ]
             if any(MACHINE_PATH_RE.search(b) for b in blobs):
                 problems.append(f"code cell {i} output shows a machine-specific path")
+    nb_dir = Path(path).resolve().parent
+    if len(setup.strip().splitlines()) > MAX_SETUP_LINES:
+        problems.append(f"the setup cell is longer than {MAX_SETUP_LINES} lines")
+    for i, c in enumerate(code, 1):
+        src = _text(c)
+        for n, line in enumerate(src.splitlines(), 1):
+            if len(line) > MAX_COLUMNS:
+                problems.append(f"code cell {i} line {n} is {len(line)} characters "
+                                f"(> {MAX_COLUMNS})")
+        for out in c.get("outputs", []):
+            for t in _output_texts(out):
+                wide = [ln for ln in t.splitlines() if len(ln) > MAX_COLUMNS]
+                if wide:
+                    problems.append(f"code cell {i} prints a {len(wide[0])}-character "
+                                    f"line (> {MAX_COLUMNS}): {wide[0][:40]!r}")
+        if HARD_SEED_RE.search(src):
+            problems.append(f"code cell {i} hard-codes a seed; derive it from "
+                            "helpers.rng() / helpers.derived_seed() (CNNBOOK_SEED)")
+        comments = "\n".join(ln.split("#", 1)[1] for ln in src.splitlines() if "#" in ln)
+        if INTERNAL_RE.search(comments):
+            problems.append(f"code cell {i} refers to internal sources "
+                            f"({INTERNAL_RE.search(comments).group(0)!r})")
+        _lint_figures(i, c, problems)
+    _lint_exercises(code, problems)
+    for j, c in enumerate(cells):
+        if c["cell_type"] != "markdown":
+            continue
+        md = _text(c)
+        where = f"markdown cell {j}"
+        outside, _ = split_dropdowns(md)
+        bold = re.findall(r"\*\*(?=\S)([^*]+?)(?<=\S)\*\*", outside)
+        if any("solution" in b.lower() for b in bold) or re.search(
+                r"^#+ .*solution", outside, re.IGNORECASE | re.MULTILINE):
+            problems.append(f"{where}: a solution stands outside a dropdown fold")
+        if INTERNAL_RE.search(md):
+            problems.append(f"{where} refers to internal sources "
+                            f"({INTERNAL_RE.search(md).group(0)!r}); cite published work")
+        _lint_links(md, nb_dir, problems, where)
+        for fence in re.finditer(r"^(`{3,}|:{3,})\{(figure|image)\}\s*(\S+)(.*?)^\1\s*$",
+                                 md, re.MULTILINE | re.DOTALL):
+            target, body = fence.group(3), fence.group(4)
+            if not (nb_dir / target).exists():
+                problems.append(f"{where}: figure {target} does not exist")
+            if not re.search(r"^:alt:\s*\S", body, re.MULTILINE):
+                problems.append(f"{where}: figure {target} has no :alt: text")
+            if fence.group(2) == "figure" and not re.search(r"^:name:\s*fig-", body,
+                                                            re.MULTILINE):
+                problems.append(f"{where}: figure {target} has no ':name: fig-...'")
     rel = Path(path).resolve().relative_to(ROOT).with_suffix("").as_posix()
     if rel not in toc_files():
         problems.append(f"{rel} is not listed in _toc.yml")
