@@ -91,10 +91,30 @@ def _answers(key: str) -> dict[str, dict]:
     return json.loads(path.read_text()) if path.exists() else {}
 
 
-def check(key: str, answer) -> bool:
+class Verdict:
+    """The result of :func:`check`: true only for a right answer.
+
+    It has already printed its message, so as the last value of a cell it
+    displays nothing more (no stray ``False`` under "not yet answered").
+    """
+
+    def __init__(self, ok: bool) -> None:
+        self.ok = bool(ok)
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __repr__(self) -> str:
+        return f"Verdict({self.ok})"
+
+    def _ipython_display_(self) -> None:
+        return None
+
+
+def check(key: str, answer) -> Verdict:
     """Check a reader's ``answer`` to exercise ``key`` (e.g. ``"01.1"``).
 
-    Prints one line and returns ``True`` only for a right answer. ``...`` (the
+    Prints one line; the result is true only for a right answer. ``...`` (the
     empty slot) prints "not yet answered". Numbers are compared after rounding
     to the significant digits the exercise states, so 0.12345 and 0.1235 both
     pass an exercise that asks for 3 digits.
@@ -111,18 +131,18 @@ def check(key: str, answer) -> bool:
             f"Exercise {key}: not yet answered.\n"
             "Replace ... with your answer and run this cell again."
         )
-        return False
+        return Verdict(False)
     try:
         ok = digest(key, answer, entry.get("digits")) == entry["sha256"]
     except (TypeError, ValueError) as err:
         print(f"Exercise {key}: cannot check this answer ({err}).")
-        return False
+        return Verdict(False)
     if ok:
         print(f"Exercise {key}: correct.")
     else:
         hint = entry.get("hint", "")
         print(f"Exercise {key}: not yet right. {hint}".rstrip())
-    return ok
+    return Verdict(ok)
 
 
 def add(key: str, value, digits: int | None = None, hint: str = "") -> None:

@@ -82,27 +82,37 @@ def resolve_padding(
 
 
 def conv_output_size(
-    size: int, kernel: int, stride: int = 1, padding: Padding = 0, dilation: int = 1
+    size: int,
+    kernel: int,
+    stride: int = 1,
+    padding: Padding = 0,
+    dilation: int = 1,
 ) -> int:
-    """Number of output positions of a convolution or pooling window along one axis.
+    """Number of output positions of a convolution or pooling window.
 
-    ``out = floor((H + P_before + P_after - D*(K-1) - 1) / S) + 1``, which with the
-    symmetric padding ``P`` of the textbook formula is ``floor((H + 2P - D(K-1) - 1)/S) + 1``.
+    One axis of length H, a kernel of K taps with dilation D, stride S and
+    padding P_before + P_after:
+
+        out = floor((H + P_before + P_after - D*(K-1) - 1) / S) + 1
+
+    which with P pixels on each side is floor((H + 2P - D(K-1) - 1)/S) + 1.
 
     >>> conv_output_size(28, 3, stride=2, padding=1)
     14
 
-    Raises ``ValueError`` for non-positive sizes, kernels, strides or dilations,
+    Raises ValueError for non-positive sizes, kernels, strides or dilations,
     negative padding, or a (dilated) kernel wider than the padded input.
+    Taught in chapter 02.
     """
     before, after = resolve_padding(size, kernel, stride, padding, dilation)
     span = effective_kernel(kernel, dilation)
     padded = size + before + after
     if span > padded:
         raise ValueError(
-            f"the kernel spans {span} pixels (K={kernel}, D={dilation}) but the padded input "
-            f"has only {padded} (size {size} + padding {before}+{after}); use a smaller kernel "
-            "or dilation, more padding, or a larger input"
+            f"the kernel spans {span} pixels (K={kernel}, D={dilation}) but "
+            f"the padded input has only {padded} (size {size} + padding "
+            f"{before}+{after}); use a smaller kernel or dilation, more "
+            "padding, or a larger input"
         )
     return (padded - span) // stride + 1
 
@@ -213,10 +223,12 @@ def _spec_from_item(item: Any, index: int) -> dict:
 def rf_step(
     rf: int, jump: int, kernel: int, stride: int = 1, dilation: int = 1
 ) -> tuple[int, int]:
-    """One step of the receptive-field recursion: ``(R, J)`` before a layer -> after it.
+    """One step of the receptive-field recursion: (R, J) before a layer ->
+    (R, J) after it.
 
-    Each tap beyond the first adds ``dilation * jump`` input pixels; the layer's stride
-    multiplies the jump that later layers grow by.
+    Each tap beyond the first adds dilation * jump input pixels; the layer's
+    stride multiplies the jump that later layers grow by. Taught in
+    chapter 02.
     """
     rf = rf + (kernel - 1) * dilation * jump
     jump = jump * stride

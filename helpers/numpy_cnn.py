@@ -82,38 +82,58 @@ def _geometry(shape, kernel, stride, padding, dilation):
 
 
 def im2col(
-    X: np.ndarray, kernel: Any, stride: Any = 1, padding: Any = "valid", dilation: Any = 1,
+    X: np.ndarray,
+    kernel: Any,
+    stride: Any = 1,
+    padding: Any = "valid",
+    dilation: Any = 1,
     pad_value: float = 0.0,
 ) -> tuple[np.ndarray, tuple[int, int]]:
-    """Copy every (dilated, strided) patch of ``X`` into a row.
+    """Copy every (dilated, strided) patch of X into a row.
 
-    Returns ``(cols, (H_out, W_out))`` with ``cols`` of shape
-    ``(N * H_out * W_out, KH * KW * C)``, rows in (n, i, j) order, columns in (kh, kw, c)
-    order. A convolution is then ``cols @ W.reshape(-1, C_out)``.
+    Returns (cols, (H_out, W_out)) with cols of shape
+    (N * H_out * W_out, KH * KW * C): rows in (n, i, j) order, columns in
+    (kh, kw, c) order. A convolution is then cols @ W.reshape(-1, C_out).
+    Taught in chapter 04.
     """
     X = _check_images(X)
-    (kh, kw), (sh, sw), (dh, dw), pads, (H_out, W_out) = _geometry(X.shape, kernel, stride, padding, dilation)
+    (kh, kw), (sh, sw), (dh, dw), pads, (H_out, W_out) = _geometry(
+        X.shape, kernel, stride, padding, dilation
+    )
     Xp = pad2d(X, pads, pad_value)
     span_h, span_w = dh * (kh - 1) + 1, dw * (kw - 1) + 1
-    windows = np.lib.stride_tricks.sliding_window_view(Xp, (span_h, span_w), axis=(1, 2))
-    # windows: (N, positions_h, positions_w, C, span_h, span_w) -> keep strided outputs and dilated taps
+    windows = np.lib.stride_tricks.sliding_window_view(
+        Xp, (span_h, span_w), axis=(1, 2)
+    )
+    # windows: (N, positions_h, positions_w, C, span_h, span_w);
+    # keep the strided output positions and the dilated taps
     windows = windows[:, ::sh, ::sw, :, ::dh, ::dw][:, :H_out, :W_out]
     N, C = X.shape[0], X.shape[3]
-    cols = windows.transpose(0, 1, 2, 4, 5, 3).reshape(N * H_out * W_out, kh * kw * C)
+    cols = windows.transpose(0, 1, 2, 4, 5, 3).reshape(
+        N * H_out * W_out, kh * kw * C
+    )
     return cols, (H_out, W_out)
 
 
 def col2im(
-    cols: np.ndarray, input_shape: tuple[int, int, int, int], kernel: Any, stride: Any = 1,
-    padding: Any = "valid", dilation: Any = 1,
+    cols: np.ndarray,
+    input_shape: tuple[int, int, int, int],
+    kernel: Any,
+    stride: Any = 1,
+    padding: Any = "valid",
+    dilation: Any = 1,
 ) -> np.ndarray:
-    """The adjoint of :func:`im2col`: scatter rows back to an ``input_shape`` array, summing overlaps.
+    """The adjoint of im2col: scatter rows back into an array of input_shape,
+    summing where patches overlap.
 
-    It is *not* an inverse: a pixel that appears in several patches receives the sum of
-    all its copies, which is exactly what backpropagation needs.
+    It is not an inverse: a pixel that appears in several patches receives
+    the sum of all its copies, which is exactly what backpropagation needs.
+    Taught in chapter 04.
     """
     if len(input_shape) != 4:
-        raise ValueError(f"input_shape must be (N, H, W, C), got {input_shape!r}")
+        raise ValueError(
+            f"input_shape must be (N, H, W, C), got {input_shape!r}"
+        )
     N, H, W, C = (int(s) for s in input_shape)
     (kh, kw), (sh, sw), (dh, dw), pads, (H_out, W_out) = _geometry(
         (N, H, W, C), kernel, stride, padding, dilation
@@ -121,7 +141,10 @@ def col2im(
     cols = np.asarray(cols)
     expected = (N * H_out * W_out, kh * kw * C)
     if cols.shape != expected:
-        raise ValueError(f"cols has shape {cols.shape}, expected {expected} for these arguments")
+        raise ValueError(
+            f"cols has shape {cols.shape}, expected {expected} "
+            "for these arguments"
+        )
     (top, bottom), (left, right) = pads
     Xp = np.zeros((N, H + top + bottom, W + left + right, C), dtype=cols.dtype)
     patches = cols.reshape(N, H_out, W_out, kh, kw, C)
@@ -149,35 +172,54 @@ def _conv_inputs(X: Any, W: Any, b: Any = None) -> tuple[np.ndarray, np.ndarray]
 
 
 def conv2d(
-    X: np.ndarray, W: np.ndarray, b: np.ndarray | None = None, stride: Any = 1,
-    padding: Any = "valid", dilation: Any = 1,
+    X: np.ndarray,
+    W: np.ndarray,
+    b: np.ndarray | None = None,
+    stride: Any = 1,
+    padding: Any = "valid",
+    dilation: Any = 1,
 ) -> np.ndarray:
-    """2-D cross-correlation as Keras' ``Conv2D`` computes it: im2col, one matmul, reshape."""
+    """2-D cross-correlation as Keras' Conv2D computes it: im2col, one
+    matrix product, reshape. Taught in chapter 04.
+    """
     X, W = _conv_inputs(X, W, b)
     cols, (H_out, W_out) = im2col(X, W.shape[:2], stride, padding, dilation)
-    Y = (cols @ W.reshape(-1, W.shape[3])).reshape(X.shape[0], H_out, W_out, W.shape[3])
+    Y = (cols @ W.reshape(-1, W.shape[3])).reshape(
+        X.shape[0], H_out, W_out, W.shape[3]
+    )
     return Y if b is None else Y + b
 
 
 def conv2d_backward(
-    dY: np.ndarray, X: np.ndarray, W: np.ndarray, stride: Any = 1, padding: Any = "valid",
+    dY: np.ndarray,
+    X: np.ndarray,
+    W: np.ndarray,
+    stride: Any = 1,
+    padding: Any = "valid",
     dilation: Any = 1,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Gradients of :func:`conv2d` given the upstream gradient ``dY`` (same shape as Y).
+    """Gradients of conv2d given the upstream gradient dY (shaped like Y).
 
-    With ``cols = im2col(X)`` and ``Z = cols @ W_mat`` the chain rule gives
-    ``dW = colsᵀ dZ``, ``db = Σ dZ`` and ``dX = col2im(dZ W_matᵀ)``. Returns ``(dX, dW, db)``.
+    With cols = im2col(X) and Z = cols @ W_mat the chain rule gives
+    dW = cols.T @ dZ, db = sum(dZ) and dX = col2im(dZ @ W_mat.T).
+    Returns (dX, dW, db). Taught in chapter 04.
     """
     X, W = _conv_inputs(X, W)
     dY = np.asarray(dY)
     cols, (H_out, W_out) = im2col(X, W.shape[:2], stride, padding, dilation)
     C_out = W.shape[3]
     if dY.shape != (X.shape[0], H_out, W_out, C_out):
-        raise ValueError(f"dY has shape {dY.shape}, expected {(X.shape[0], H_out, W_out, C_out)}")
+        raise ValueError(
+            f"dY has shape {dY.shape}, "
+            f"expected {(X.shape[0], H_out, W_out, C_out)}"
+        )
     dZ = dY.reshape(-1, C_out)
     dW = (cols.T @ dZ).reshape(W.shape)
     db = dZ.sum(axis=0)
-    dX = col2im(dZ @ W.reshape(-1, C_out).T, X.shape, W.shape[:2], stride, padding, dilation)
+    dX = col2im(
+        dZ @ W.reshape(-1, C_out).T, X.shape, W.shape[:2], stride, padding,
+        dilation,
+    )
     return dX, dW, db
 
 
@@ -210,32 +252,42 @@ def _pool_windows(X, pool, stride, padding, pad_value):
 def max_pool2d(
     X: np.ndarray, pool: Any = 2, stride: Any = None, padding: Any = "valid"
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Max pooling (``stride`` defaults to ``pool``). Returns ``(Y, argmax)``.
+    """Max pooling (stride defaults to pool). Returns (Y, argmax).
 
-    ``argmax`` (same shape as ``Y``) holds, for every output, the flat index of the
-    winning pixel in ``X`` (``np.ravel_multi_index`` over the NHWC shape), which is all
-    the backward pass needs. Padding (``"same"``) is filled with ``-inf`` and never wins.
+    argmax (shaped like Y) holds, for every output, the flat index of the
+    winning pixel in X (np.ravel_multi_index over the NHWC shape), which is
+    all the backward pass needs. "same" padding is filled with -inf and
+    never wins. Taught in chapter 04.
     """
     X, pool, stride, win = _pool_windows(X, pool, stride, padding, -np.inf)
     N, H, W, C = X.shape
     Y = win.max(axis=3)
-    k = win.argmax(axis=3)  # position inside the window, first maximum on ties
+    k = win.argmax(axis=3)  # position inside the window, first max on ties
     _, H_out, W_out, _ = Y.shape
     pads = _paddings(H, W, pool, stride, padding, (1, 1))
-    i = np.arange(H_out)[None, :, None, None] * stride[0] - pads[0][0] + k // pool[1]
-    j = np.arange(W_out)[None, None, :, None] * stride[1] - pads[1][0] + k % pool[1]
+    i = np.arange(H_out)[None, :, None, None] * stride[0] - pads[0][0]
+    i = i + k // pool[1]
+    j = np.arange(W_out)[None, None, :, None] * stride[1] - pads[1][0]
+    j = j + k % pool[1]
     n = np.arange(N)[:, None, None, None]
     c = np.arange(C)[None, None, None, :]
     argmax = np.ravel_multi_index(np.broadcast_arrays(n, i, j, c), X.shape)
     return Y, argmax
 
 
-def max_pool2d_backward(dY: np.ndarray, argmax: np.ndarray, input_shape: tuple[int, ...]) -> np.ndarray:
-    """Route each upstream gradient to the pixel that won its window (summing if it won several)."""
+def max_pool2d_backward(
+    dY: np.ndarray, argmax: np.ndarray, input_shape: tuple[int, ...]
+) -> np.ndarray:
+    """Route each upstream gradient to the pixel that won its window
+    (summing if it won several). Taught in chapter 04.
+    """
     dY, argmax = np.asarray(dY), np.asarray(argmax)
     if dY.shape != argmax.shape:
-        raise ValueError(f"dY {dY.shape} and argmax {argmax.shape} must have the same shape")
-    dX = np.zeros(int(np.prod(input_shape)), dtype=dY.dtype if dY.dtype.kind == "f" else np.float32)
+        raise ValueError(
+            f"dY {dY.shape} and argmax {argmax.shape} must have the same shape"
+        )
+    dtype = dY.dtype if dY.dtype.kind == "f" else np.float32
+    dX = np.zeros(int(np.prod(input_shape)), dtype=dtype)
     np.add.at(dX, argmax.ravel(), dY.ravel())
     return dX.reshape(input_shape)
 

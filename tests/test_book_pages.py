@@ -28,3 +28,38 @@ def test_credits_cover_every_photo_and_asset():
     _load_catalogue()
     for asset in REGISTRY.values():
         assert asset.licence.split(" (")[0].split(";")[0] in credits or asset.name.startswith("photo_"), asset.name
+
+
+def test_landing_page_chapter_cards_are_current():
+    """intro.md's cards match _toc.yml and the notebooks' stored run times."""
+    from tools import landing
+
+    block = landing.render_cards()
+    assert block in (ROOT / "intro.md").read_text(), (
+        "intro.md's chapter cards are stale: run `python -m tools.landing`")
+    for entry in landing._parts():
+        for chapter in entry[1]:
+            assert f"<{chapter}>" in block, f"{chapter} has no card"
+
+
+def test_landing_cards_refuse_a_chapter_without_metadata(tmp_path, monkeypatch):
+    import json
+
+    import pytest
+
+    from tools import landing
+
+    nb = {"cells": [{"cell_type": "markdown", "source": ["# 99 · Probe\n"]}],
+          "metadata": {"book": {"blurb": "x", "prerequisites": []}}}
+    (tmp_path / "chapters").mkdir()
+    (tmp_path / "chapters" / "99_probe.ipynb").write_text(json.dumps(nb))
+    monkeypatch.setattr(landing, "ROOT", tmp_path)
+    config = {"repository": {"url": "https://github.com/o/r", "branch": "main"}}
+    with pytest.raises(landing.CardError, match="run_seconds.*make execute"):
+        landing.chapter_card("chapters/99_probe", config)
+    nb["metadata"]["book"].update(run_seconds=12.3, run_cores=2)
+    (tmp_path / "chapters" / "99_probe.ipynb").write_text(json.dumps(nb))
+    card = landing.chapter_card("chapters/99_probe", config)
+    assert card["colab"] == ("https://colab.research.google.com/github/o/r/blob/main/"
+                             "chapters/99_probe.ipynb")
+    assert card["title"] == "Probe" and card["seconds"] == 12.3

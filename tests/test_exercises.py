@@ -16,7 +16,7 @@ def answers_dir(tmp_path, monkeypatch):
 
 def test_empty_slot_says_not_yet_answered(answers_dir, capsys):
     exercises.add("98.1", (10, 58, 58, 16))
-    assert exercises.check("98.1", ...) is False
+    assert not exercises.check("98.1", ...)
     out = capsys.readouterr().out
     assert "not yet answered" in out and "58" not in out
 
@@ -66,3 +66,10 @@ def test_every_stored_answer_file_is_valid():
         for key, entry in data.items():
             assert key.startswith(path.stem + "."), (path, key)
             assert len(entry["sha256"]) == 64
+
+
+def test_verdict_displays_nothing_in_a_notebook(answers_dir):
+    exercises.add("98.6", 5)
+    verdict = exercises.check("98.6", 5)
+    assert verdict and verdict._ipython_display_() is None
+    assert repr(verdict) == "Verdict(True)"

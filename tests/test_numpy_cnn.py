@@ -2,9 +2,10 @@
 
 Property tests draw hundreds of random shapes, strides, paddings and dilations and
 compare forward passes with ``tf.nn.conv2d``/``tf.nn.max_pool2d``/``tf.nn.avg_pool2d``
-and backward passes with ``tf.GradientTape``. TensorFlow's CPU kernels cannot combine
-stride and dilation, nor differentiate a dilated convolution, so the TF reference
-spells dilation out as a wider kernel with zero taps (the same function).
+and backward passes with ``tf.GradientTape``. Keras' layers and ``tf.nn.convolution``
+refuse a stride > 1 together with a dilation > 1 (an argument check, on every device),
+and TensorFlow's CPU kernels cannot differentiate a dilated convolution, so the TF
+reference spells dilation out as a wider kernel with zero taps (the same function).
 """
 
 from __future__ import annotations

@@ -29,6 +29,10 @@ def execute(path: Path) -> float:
     for cell in nb.cells:  # drop per-run noise so diffs show only real changes
         cell.metadata.pop("execution", None)
     nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    # The landing page's chapter cards show how long this run took, and where.
+    book = nb.metadata.setdefault("book", {})
+    book["run_seconds"] = round(seconds, 1)
+    book["run_cores"] = os.cpu_count()
     tmp = path.with_suffix(".ipynb.tmp")
     nbformat.write(nb, tmp)
     tmp.replace(path)
