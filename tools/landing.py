@@ -97,13 +97,13 @@ def render_cards(config: dict | None = None) -> str:
             pre = (", ".join(c["prerequisites"]) if c["prerequisites"] else "none")
             out += [
                 f":::{{grid-item-card}} {c['number']} · {c['title']}",
+                f":footer: {{doc}}`Read <{c['doc']}>` · "
+                f"[Open in Colab]({c['colab']})",
                 "",
                 c["blurb"],
                 "",
                 f"Needs: {pre} · runs in {_fmt_time(c['seconds'])} "
                 f"on {c['cores']} CPU cores",
-                "+++",
-                f"{{doc}}`Read <{c['doc']}>` · [Open in Colab]({c['colab']})",
                 ":::",
                 "",
             ]
