@@ -4,11 +4,21 @@ Each module holds one concern and says which chapter teaches it:
 
 - :mod:`helpers.notebook` — per-notebook setup (seeds, determinism, plots, budget).
 - :mod:`helpers.exercises` — exercise checks that never print the answer.
-- :mod:`helpers.assets` — the download-free asset cache (issue: real data and weights).
-- :mod:`helpers.data` — datasets and photos.
+- :mod:`helpers.cache` → :mod:`helpers.catalogue` → :mod:`helpers.assets` — the
+  verified, download-free asset cache: machinery, the list of assets, fetching by name.
+- :mod:`helpers.data`, :mod:`helpers.imagenet`, :mod:`helpers.pretrained` — datasets,
+  photos, ImageNet labels and pretrained networks.
 - :mod:`helpers.timing` — small benchmarking utilities (chapter 01).
 - :mod:`helpers.geometry` — output sizes, padding, receptive fields (chapter 02).
 - :mod:`helpers.numpy_cnn` — NumPy reference layers, forward and backward (chapter 04).
+- :mod:`helpers.models` — the architectures the book trains (chapter 05 on).
+- :mod:`helpers.model_stats` — per-layer shapes, parameters, multiply-adds (chapter 05).
+- :mod:`helpers.training` — tf.data input, fit with compact output, strategy,
+  learning curves, ablations over seeds (chapter 05 on).
+- :mod:`helpers.augment` — data augmentation from the formulas (chapter 06).
+
+Modules import in one direction (tests/test_layering.py): assets before data,
+data and layers before models, models before training and plots.
 
 Importing :mod:`helpers` is cheap: nothing here imports TensorFlow until a function
 that needs it is called.

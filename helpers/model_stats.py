@@ -1,0 +1,135 @@
+"""Per-layer output shapes, parameters and multiply-adds of a Keras model.
+
+Multiply-adds (MACs) count the multiplications of the weighted layers,
+one per weight use, as papers do: a convolution costs
+H_out * W_out * C_out * k_h * k_w * C_in / groups, a dense layer
+inputs * units per position. Biases, activations, pooling and batch
+normalisation (foldable into the convolution before it) count 0.
+Chapter 05 introduces the table; later chapters compare models with it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class LayerStats:
+    name: str
+    kind: str
+    output_shape: tuple
+    params: int
+    trainable: int
+    macs: int
+
+
+def _shape(tensor_or_shape) -> tuple:
+    shape = getattr(tensor_or_shape, "shape", tensor_or_shape)
+    return tuple(None if d is None else int(d) for d in shape)
+
+
+def _positions(shape: tuple) -> int:
+    """Product of the non-batch, non-channel dimensions."""
+    dims = shape[1:-1]
+    if any(d is None for d in dims):
+        raise ValueError(f"cannot count multiply-adds with an unknown "
+                         f"spatial size {shape}; give the model a fixed "
+                         f"input shape")
+    return math.prod(dims)
+
+
+def layer_macs(layer) -> int:
+    """Multiply-adds of one call of `layer` on one example."""
+    from keras import layers as L
+
+    kind = type(layer).__name__
+    if not layer.weights:
+        return 0
+    out = _shape(layer.output)
+    inp = _shape(layer.input)
+    if isinstance(layer, L.SeparableConv2D):
+        kh, kw = layer.kernel_size
+        c_in = inp[-1]
+        mult = layer.depth_multiplier
+        return _positions(out) * (kh * kw * c_in * mult + c_in * mult * out[-1])
+    if isinstance(layer, L.DepthwiseConv2D):
+        kh, kw = layer.kernel_size
+        return _positions(out) * out[-1] * kh * kw
+    if isinstance(layer, (L.Conv1D, L.Conv2D, L.Conv3D)) and not isinstance(
+            layer, (L.Conv2DTranspose,)):
+        k = math.prod(layer.kernel_size)
+        groups = getattr(layer, "groups", 1)
+        return _positions(out) * out[-1] * k * (inp[-1] // groups)
+    if isinstance(layer, L.Dense):
+        return _positions(out) * inp[-1] * out[-1] if len(out) > 2 else \
+            inp[-1] * out[-1]
+    if isinstance(layer, (L.BatchNormalization, L.LayerNormalization)):
+        return 0
+    raise NotImplementedError(
+        f"layer {layer.name!r} ({kind}) has weights but no multiply-add "
+        f"rule; add one to helpers.model_stats.layer_macs")
+
+
+def _flat_layers(model):
+    for layer in model.layers:
+        if hasattr(layer, "layers") and layer.layers and \
+                not type(layer).__name__ == "InputLayer":
+            yield from _flat_layers(layer)
+        else:
+            yield layer
+
+
+def layer_stats(model) -> list[LayerStats]:
+    """One LayerStats per layer (nested models flattened), input layers
+    left out. The model must be built with a fixed input shape."""
+    if not hasattr(model, "layers"):
+        raise TypeError(f"layer_stats() takes a Keras model, got "
+                        f"{type(model).__name__}")
+    if not model.built:
+        raise ValueError("the model is not built: give it an Input or call "
+                         "model.build(input_shape) first")
+    rows = []
+    for layer in _flat_layers(model):
+        if type(layer).__name__ == "InputLayer":
+            continue
+        trainable = sum(math.prod(w.shape) for w in layer.trainable_weights)
+        params = sum(math.prod(w.shape) for w in layer.weights)
+        rows.append(LayerStats(layer.name, type(layer).__name__,
+                               _shape(layer.output)[1:], int(params),
+                               int(trainable), int(layer_macs(layer))))
+    return rows
+
+
+def count_macs(model) -> int:
+    """Total multiply-adds per example."""
+    return sum(r.macs for r in layer_stats(model))
+
+
+def stats_table(model, *, share: bool = False) -> str:
+    """A text table (within 80 columns) of layer, output shape,
+    parameters and multiply-adds, with a total row; share=True adds
+    each layer's percentage of the parameters and of the MACs."""
+    rows = layer_stats(model)
+    total_p = sum(r.params for r in rows)
+    total_m = sum(r.macs for r in rows)
+
+    def pct(part, whole):
+        return f"{100 * part / whole:5.1f}%" if whole else "     -"
+
+    lines = []
+    head = f"{'layer':<16}{'output':>15}{'params':>10}"
+    head += f"{'':>7}" if share else ""
+    head += f"{'MACs':>12}" + (f"{'':>7}" if share else "")
+    lines.append(head)
+    lines.append("-" * len(head))
+    for r in rows:
+        shape = "×".join(str(d) for d in r.output_shape)
+        line = f"{r.name[:15]:<16}{shape:>15}{r.params:>10,}"
+        line += f" {pct(r.params, total_p)}" if share else ""
+        line += f"{r.macs:>12,}" + (f" {pct(r.macs, total_m)}" if share else "")
+        lines.append(line)
+    lines.append("-" * len(head))
+    total = f"{'total':<16}{'':>15}{total_p:>10,}" + (" " * 7 if share else "")
+    lines.append(total + f"{total_m:>12,}")
+    return "\n".join(lines)
