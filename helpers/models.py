@@ -143,3 +143,124 @@ def copy_weights_by_name(source, target) -> int:
         layer.set_weights(weights)
         copied += 1
     return copied
+
+
+# ------------------------------------------------ blocks of chapters 07-09
+
+
+def vgg_block(x, convs, filters, *, name="vgg"):
+    """VGG block: `convs` 3x3 'same' convolutions with ReLU, then 2x2 max
+    pooling (halves the height and width)."""
+    from keras import layers
+
+    if convs < 1:
+        raise ValueError(f"convs must be >= 1, got {convs}")
+    for i in range(1, convs + 1):
+        x = layers.Conv2D(filters, 3, padding="same", activation="relu",
+                          name=f"{name}_conv{i}")(x)
+    return layers.MaxPooling2D(2, name=f"{name}_pool")(x)
+
+
+def nin_block(x, filters, kernel_size, strides=1, padding="valid", *,
+              name="nin"):
+    """NiN block: one k x k convolution followed by two 1x1 convolutions,
+    all with ReLU: a small multilayer perceptron at every position."""
+    from keras import layers
+
+    x = layers.Conv2D(filters, kernel_size, strides=strides, padding=padding,
+                      activation="relu", name=f"{name}_conv")(x)
+    for i in (1, 2):
+        x = layers.Conv2D(filters, 1, activation="relu",
+                          name=f"{name}_mlp{i}")(x)
+    return x
+
+
+def inception_block(x, c1, c2, c3, c4, *, name="inception"):
+    """GoogLeNet's Inception module: four branches concatenated on the
+    channel axis. c1: filters of the 1x1 branch; c2 = (reduce, out) of the
+    1x1 -> 3x3 branch; c3 = (reduce, out) of the 1x1 -> 5x5 branch; c4:
+    filters of the 1x1 after 3x3 max pooling."""
+    from keras import layers
+
+    def conv(t, f, k, suffix):
+        return layers.Conv2D(f, k, padding="same", activation="relu",
+                             name=f"{name}_{suffix}")(t)
+
+    b1 = conv(x, c1, 1, "1x1")
+    b2 = conv(conv(x, c2[0], 1, "3x3_reduce"), c2[1], 3, "3x3")
+    b3 = conv(conv(x, c3[0], 1, "5x5_reduce"), c3[1], 5, "5x5")
+    b4 = layers.MaxPooling2D(3, strides=1, padding="same",
+                             name=f"{name}_pool")(x)
+    b4 = conv(b4, c4, 1, "pool_proj")
+    return layers.Concatenate(name=f"{name}_concat")([b1, b2, b3, b4])
+
+
+def basic_block(x, filters, *, stride=1, name="block"):
+    """ResNet's basic block: two 3x3 convolutions with batch norm, ReLU
+    after the first and after the addition; the shortcut is the identity,
+    or a strided 1x1 convolution with batch norm when the shape changes."""
+    from keras import layers
+
+    shortcut = x
+    if stride != 1 or x.shape[-1] != filters:
+        shortcut = layers.Conv2D(filters, 1, strides=stride, use_bias=False,
+                                 name=f"{name}_proj")(x)
+        shortcut = layers.BatchNormalization(name=f"{name}_proj_bn")(shortcut)
+    y = layers.Conv2D(filters, 3, strides=stride, padding="same",
+                      use_bias=False, name=f"{name}_conv1")(x)
+    y = layers.BatchNormalization(name=f"{name}_bn1")(y)
+    y = layers.Activation("relu", name=f"{name}_relu1")(y)
+    y = layers.Conv2D(filters, 3, padding="same", use_bias=False,
+                      name=f"{name}_conv2")(y)
+    y = layers.BatchNormalization(name=f"{name}_bn2")(y)
+    y = layers.Add(name=f"{name}_add")([shortcut, y])
+    return layers.Activation("relu", name=f"{name}_out")(y)
+
+
+def resnet18(*, num_classes=10, input_shape=(224, 224, 3)):
+    """ResNet-18: a 7x7/2 stem and 3x3/2 max pooling, four stages of two
+    basic blocks (64, 128, 256, 512 filters), global average pooling and
+    a dense head returning logits."""
+    import keras
+    from keras import layers
+
+    inputs = keras.Input(input_shape)
+    x = layers.Conv2D(64, 7, strides=2, padding="same", use_bias=False,
+                      name="stem_conv")(inputs)
+    x = layers.BatchNormalization(name="stem_bn")(x)
+    x = layers.Activation("relu", name="stem_relu")(x)
+    x = layers.MaxPooling2D(3, strides=2, padding="same", name="stem_pool")(x)
+    for stage, filters in enumerate((64, 128, 256, 512), 1):
+        for b in (1, 2):
+            stride = 2 if stage > 1 and b == 1 else 1
+            x = basic_block(x, filters, stride=stride,
+                            name=f"stage{stage}_block{b}")
+    x = layers.GlobalAveragePooling2D(name="gap")(x)
+    outputs = layers.Dense(num_classes, name="logits")(x)
+    return keras.Model(inputs, outputs, name="resnet18")
+
+
+def dense_block(x, layers_count, growth_rate, *, name="dense"):
+    """DenseNet block: each layer (BN, ReLU, 3x3 convolution with
+    growth_rate filters) sees the concatenation of all earlier outputs,
+    so the block outputs C0 + layers_count * growth_rate channels."""
+    from keras import layers
+
+    for i in range(1, layers_count + 1):
+        y = layers.BatchNormalization(name=f"{name}_{i}_bn")(x)
+        y = layers.Activation("relu", name=f"{name}_{i}_relu")(y)
+        y = layers.Conv2D(growth_rate, 3, padding="same", use_bias=False,
+                          name=f"{name}_{i}_conv")(y)
+        x = layers.Concatenate(name=f"{name}_{i}_concat")([x, y])
+    return x
+
+
+def transition_block(x, filters, *, name="transition"):
+    """DenseNet transition: BN, ReLU, a 1x1 convolution to `filters`
+    channels, then 2x2 average pooling."""
+    from keras import layers
+
+    x = layers.BatchNormalization(name=f"{name}_bn")(x)
+    x = layers.Activation("relu", name=f"{name}_relu")(x)
+    x = layers.Conv2D(filters, 1, use_bias=False, name=f"{name}_conv")(x)
+    return layers.AveragePooling2D(2, name=f"{name}_pool")(x)

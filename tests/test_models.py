@@ -68,3 +68,26 @@ def test_copy_weights_by_name_refuses_mismatches():
         models.copy_weights_by_name(a, b)
     with pytest.raises(ValueError, match="no layer named 'e'"):
         models.copy_weights_by_name(a, c)
+
+
+def test_resnet18_parameter_split():
+    model = models.resnet18(num_classes=10)
+    trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+    assert model.count_params() == 11_191_242
+    assert trainable == 11_181_642                 # + 9,600 BN statistics
+
+
+def test_blocks_shapes():
+    x = keras.Input((16, 16, 8))
+    assert tuple(models.vgg_block(x, 2, 32).shape[1:]) == (8, 8, 32)
+    assert tuple(models.nin_block(x, 12, 3, padding="same").shape[1:]) == \
+        (16, 16, 12)
+    y = models.inception_block(x, 64, (96, 128), (16, 32), 32)
+    assert tuple(y.shape[1:]) == (16, 16, 64 + 128 + 32 + 32)
+    assert tuple(models.basic_block(x, 8).shape[1:]) == (16, 16, 8)
+    assert tuple(models.basic_block(x, 16, stride=2).shape[1:]) == (8, 8, 16)
+    d = models.dense_block(x, 4, 12)
+    assert d.shape[-1] == 8 + 4 * 12
+    assert tuple(models.transition_block(d, 28).shape[1:]) == (8, 8, 28)
+    with pytest.raises(ValueError, match="convs"):
+        models.vgg_block(x, 0, 8)
