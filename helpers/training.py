@@ -82,7 +82,10 @@ def dataset(x, y=None, *, batch_size: int = 128, shuffle: bool = False,
     ds = ds.prefetch(2)
     options = tf.data.Options()
     options.autotune.enabled = False
-    return ds.with_options(options)
+    ds = ds.with_options(options)
+    # fit() reports images/s; remember the count instead of re-reading
+    ds.num_examples = n - n % batch_size if drop_remainder else n
+    return ds
 
 
 def scale_images(x):
@@ -160,6 +163,9 @@ class FitResult:
 def _count_images(data) -> int:
     import tensorflow as tf
 
+    known = getattr(data, "num_examples", None)
+    if known is not None:
+        return int(known)
     n = 0
     for batch in data:
         x = batch[0] if isinstance(batch, tuple) else batch

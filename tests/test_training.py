@@ -36,6 +36,9 @@ def test_dataset_batches_in_order_and_scales():
     np.testing.assert_allclose(batches[0][0][..., 0], x[:16] / 255.0,
                                rtol=1e-6)
     assert not ds.options().autotune.enabled
+    assert ds.num_examples == 50
+    dropped = training.dataset(x, y, batch_size=16, drop_remainder=True)
+    assert dropped.num_examples == 48 == sum(len(b[0]) for b in dropped)
 
 
 def test_dataset_shuffles_examples_not_batches_and_reshuffles():
@@ -119,6 +122,11 @@ def test_fit_prints_one_line_per_epoch(capsys):
     assert lines[1].split()[-2] == "s"
     assert all(len(line) <= 80 for line in lines)
     assert result.images_per_epoch == 40
+    import tensorflow as tf
+    plain = tf.data.Dataset.from_tensor_slices(
+        (x[:24, ..., None] / 255.0, y[:24])).batch(8)
+    assert training.fit(model, plain, epochs=1,
+                        quiet=True).images_per_epoch == 24
     assert len(result.epoch_seconds) == 3
     assert len(result.history["loss"]) == 3
     assert 0 <= result.last("val_accuracy") <= 1
