@@ -133,3 +133,70 @@ def stats_table(model, *, share: bool = False) -> str:
     total = f"{'total':<16}{'':>15}{total_p:>10,}" + (" " * 7 if share else "")
     lines.append(total + f"{total_m:>12,}")
     return "\n".join(lines)
+
+
+# ------------------------------------------------- the book's model cards
+
+
+@dataclass(frozen=True)
+class ModelCard:
+    """One row of the comparison table every training chapter prints."""
+
+    name: str
+    params: int
+    macs: int
+    ms_per_image: float
+    accuracy: float
+    train_seconds: float
+
+
+def cpu_ms_per_image(model, *, batch_size: int = 64, rounds: int = 5) -> float:
+    """Inference time per image in milliseconds: the best of `rounds`
+    timed calls of the model on a batch of zeros (after one warm-up)."""
+    import time
+
+    import numpy as np
+
+    shape = _shape(model.inputs[0])[1:]
+    if any(d is None for d in shape):
+        raise ValueError("cpu_ms_per_image() needs a fixed input shape")
+    if batch_size < 1 or rounds < 1:
+        raise ValueError("batch_size and rounds must be >= 1")
+    x = np.zeros((batch_size, *shape), "float32")
+    model(x, training=False)
+    best = float("inf")
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        model(x, training=False)
+        best = min(best, time.perf_counter() - t0)
+    return 1e3 * best / batch_size
+
+
+def model_card(model, *, accuracy: float, train_seconds: float,
+               name: str | None = None) -> ModelCard:
+    """Parameters, multiply-adds and CPU time of a trained model, with
+    its test accuracy and training time, as one ModelCard."""
+    if not 0 <= accuracy <= 1:
+        raise ValueError(f"accuracy must be a fraction in [0, 1], "
+                         f"got {accuracy}")
+    if train_seconds < 0:
+        raise ValueError(f"train_seconds must be >= 0, got {train_seconds}")
+    return ModelCard(name or model.name, int(model.count_params()),
+                     count_macs(model), cpu_ms_per_image(model),
+                     float(accuracy), float(train_seconds))
+
+
+def cards_table(cards) -> str:
+    """The comparison table: model, parameters, multiply-adds, CPU ms per
+    image, test accuracy and training time, one row per ModelCard."""
+    cards = list(cards)
+    if not cards:
+        raise ValueError("cards_table() needs at least one ModelCard")
+    head = (f"{'model':<18}{'params':>11}{'MACs':>13}{'ms/img':>8}"
+            f"{'test acc':>10}{'train':>8}")
+    lines = [head, "-" * len(head)]
+    for c in cards:
+        lines.append(f"{c.name[:17]:<18}{c.params:>11,}{c.macs:>13,}"
+                     f"{c.ms_per_image:>8.3f}{c.accuracy:>9.2%}"
+                     f"{c.train_seconds:>7.0f}s")
+    return "\n".join(lines)

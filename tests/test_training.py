@@ -295,3 +295,24 @@ def test_model_stats_nested_model_and_errors():
                              layers.Conv2D(2, 3)])
     with pytest.raises(ValueError, match="fixed input shape"):
         model_stats.count_macs(free)
+
+
+def test_model_cards_table():
+    model = keras.Sequential([keras.Input((8, 8, 1)),
+                              layers.Conv2D(4, 3, name="c"),
+                              layers.Flatten(), layers.Dense(2)])
+    card = model_stats.model_card(model, accuracy=0.9123, train_seconds=12.4,
+                                  name="tiny")
+    assert card.params == model.count_params()
+    assert card.macs == model_stats.count_macs(model) == 6 * 6 * 4 * 9 + 144 * 2
+    assert card.ms_per_image > 0
+    table = model_stats.cards_table([card, card])
+    lines = table.splitlines()
+    assert len(lines) == 4 and all(len(line) <= 80 for line in lines)
+    assert "91.23%" in lines[2] and lines[2].startswith("tiny")
+    with pytest.raises(ValueError, match="accuracy"):
+        model_stats.model_card(model, accuracy=91.2, train_seconds=1)
+    with pytest.raises(ValueError, match="train_seconds"):
+        model_stats.model_card(model, accuracy=0.9, train_seconds=-1)
+    with pytest.raises(ValueError, match="at least one"):
+        model_stats.cards_table([])
