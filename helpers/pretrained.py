@@ -20,9 +20,12 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import pickle
+import reprlib
 import struct
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -152,18 +155,101 @@ _TORCH_STORAGES = {"FloatStorage": "<f4", "DoubleStorage": "<f8", "HalfStorage":
                    "LongStorage": "<i8", "IntStorage": "<i4", "ShortStorage": "<i2",
                    "CharStorage": "i1", "ByteStorage": "u1", "BoolStorage": "?"}
 _REBUILD = {("torch._utils", "_rebuild_tensor_v2"), ("torch._utils", "_rebuild_tensor")}
+_LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
+_MAX_DIMS = 32
+#: What a legacy file may use as a dict key or set member. Hashing anything else (say a
+#: tuple that holds itself twice, a hundred levels deep) could take forever.
+_KEY_TYPES = (str, int, float, bytes, bool, type(None))
+#: The arrays returned may total at most this many times the file's size (tied weights
+#: share a storage; a stride-0 "memory bomb" would otherwise be unbounded).
+_OUTPUT_BUDGET = 4
+
+
+class _RefusedGlobal(pickle.UnpicklingError, ValueError):
+    """The file names code (a global) the reader does not allow."""
 
 
 class _TensorRef(NamedTuple):
-    storage: str
-    offset: int
-    size: tuple
-    stride: tuple
+    """A tensor as the file describes it; nothing is trusted until :func:`_legacy_tensor`."""
+
+    storage: object
+    offset: object
+    size: object
+    stride: object
 
 
-class _LegacyTorchUnpickler(pickle.Unpickler):
+class _Inert:
+    """Base of the objects globals unpickle to: no ``__dict__``, no ``__setstate__``,
+    immutable, so a BUILD opcode in the file cannot change them (or numpy's dtypes)."""
+
+    __slots__ = ()
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"{type(self).__name__} is read-only")
+
+    __delattr__ = __setattr__
+
+
+class _StorageType(_Inert):
+    """What ``torch.FloatStorage`` and friends unpickle to."""
+
+    __slots__ = ("dtype",)
+
+    def __init__(self, dtype: np.dtype) -> None:
+        object.__setattr__(self, "dtype", dtype)
+
+
+class _RebuildTensor(_Inert):
+    """What ``torch._utils._rebuild_tensor_v2`` unpickles to: records the arguments."""
+
+    def __call__(self, storage, offset, size, stride, *_):
+        return _TensorRef(storage, offset, size, stride)
+
+
+class _MakeOrderedDict(_Inert):
+    """What ``collections.OrderedDict`` unpickles to: an OrderedDict with safe keys."""
+
+    def __call__(self, items=()):
+        items = list(items)
+        for pair in items:
+            if not isinstance(pair, tuple | list) or len(pair) != 2:
+                raise ValueError("an OrderedDict item is not a (key, value) pair")
+            _check_keys([pair[0]])
+        return OrderedDict(items)
+
+
+def _check_keys(keys) -> None:
+    for k in keys:
+        if not isinstance(k, _KEY_TYPES):
+            raise ValueError(f"a dict key or set member of type {type(k).__name__}")
+
+
+def _guarded(op: bytes, keys: Callable[[list], list]):
+    """Wrap the pure-Python unpickler's handler for ``op`` to check keys before hashing."""
+    original = pickle._Unpickler.dispatch[op[0]]
+
+    def load(self):
+        _check_keys(keys(self.stack))
+        return original(self)
+
+    return load
+
+
+class _LegacyTorchUnpickler(pickle._Unpickler):
     """Rebuilds ordered dicts and tensor references only; any other global is refused,
-    so no code from the file can run."""
+    so no code from the file can run.
+
+    It is the pure-Python unpickler: the C one allocates a memo as large as any index
+    the file names (a 12-byte file can ask for 32 GB). Dict keys and set members are
+    checked before they are hashed.
+    """
+
+    dispatch = dict(pickle._Unpickler.dispatch)
+    dispatch[pickle.SETITEM[0]] = _guarded(pickle.SETITEM, lambda stack: stack[-2:-1])
+    dispatch[pickle.SETITEMS[0]] = _guarded(pickle.SETITEMS, lambda stack: stack[::2])
+    dispatch[pickle.DICT[0]] = _guarded(pickle.DICT, lambda stack: stack[::2])
+    dispatch[pickle.ADDITEMS[0]] = _guarded(pickle.ADDITEMS, lambda stack: stack)
+    dispatch[pickle.FROZENSET[0]] = _guarded(pickle.FROZENSET, lambda stack: stack)
 
     def __init__(self, file) -> None:
         super().__init__(file)
@@ -171,19 +257,112 @@ class _LegacyTorchUnpickler(pickle.Unpickler):
 
     def find_class(self, module: str, name: str):
         if (module, name) == ("collections", "OrderedDict"):
-            return OrderedDict
+            return _MakeOrderedDict()
         if (module, name) in _REBUILD:
-            return lambda key, offset, size, stride, *_: _TensorRef(key, offset, tuple(size), tuple(stride))
+            return _RebuildTensor()
         if module == "torch" and name in _TORCH_STORAGES:
-            return np.dtype(_TORCH_STORAGES[name])
-        raise pickle.UnpicklingError(f"refusing to load {module}.{name} from a weights file")
+            return _StorageType(np.dtype(_TORCH_STORAGES[name]))
+        raise _RefusedGlobal(f"refusing to load {module}.{name} from a weights file")
 
     def persistent_load(self, pid):
-        kind, dtype, key, _location, numel = pid[:5]
-        if kind != "storage" or not isinstance(dtype, np.dtype):
-            raise pickle.UnpicklingError(f"unexpected persistent id {pid[:2]!r}")
-        self.storages.setdefault(key, (dtype, numel))
+        if not isinstance(pid, tuple) or len(pid) < 5 or pid[0] != "storage":
+            raise ValueError(f"unexpected persistent id {reprlib.repr(pid)}")
+        _, kind, key, _location, numel = pid[:5]
+        if not isinstance(kind, _StorageType):
+            raise ValueError(f"storage {reprlib.repr(key)}: unknown storage type")
+        if not isinstance(key, str) or not _is_count(numel):
+            raise ValueError(f"malformed storage reference {reprlib.repr(pid)}")
+        if self.storages.setdefault(key, (kind.dtype, numel)) != (kind.dtype, numel):
+            raise ValueError(f"storage {key!r} is described twice, differently")
         return key
+
+
+def _is_count(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and v >= 0
+
+
+def _legacy_tensor(name: str, ref: _TensorRef, buffers: dict[str, np.ndarray]) -> np.ndarray:
+    """The tensor ``ref`` describes, copied out of its storage after checking every bound."""
+    where = f"tensor {name!r}:"
+    if not isinstance(ref.storage, str) or ref.storage not in buffers:
+        raise ValueError(f"{where} its storage {reprlib.repr(ref.storage)} is not in the file")
+    buf = buffers[ref.storage]
+    if not _is_count(ref.offset):
+        raise ValueError(f"{where} offset {reprlib.repr(ref.offset)} is not an integer >= 0")
+    for what, seq in (("size", ref.size), ("stride", ref.stride)):
+        if not isinstance(seq, tuple | list):
+            raise ValueError(f"{where} {what} {reprlib.repr(seq)} is not a sequence")
+        if len(seq) > _MAX_DIMS:
+            raise ValueError(f"{where} {len(seq)} dimensions (at most {_MAX_DIMS})")
+        if not all(_is_count(v) for v in seq):
+            raise ValueError(f"{where} {what} {reprlib.repr(seq)} holds a value that is not"
+                             " an integer >= 0")
+    offset, size, stride = ref.offset, tuple(ref.size), tuple(ref.stride)
+    if len(size) != len(stride):
+        raise ValueError(f"{where} size {size} and stride {stride} differ in length")
+    n, numel = len(buf), math.prod(size)
+    if numel == 0:
+        if offset > n:
+            raise ValueError(f"{where} offset {offset} is past the end of its storage"
+                             f" {ref.storage!r} ({n} elements)")
+        return np.empty(size, buf.dtype)
+    last = offset + sum((s - 1) * st for s, st in zip(size, stride))
+    if last >= n:
+        raise ValueError(f"{where} offset {offset}, size {size}, stride {stride} reach element"
+                         f" {last}, past the end of its storage {ref.storage!r} ({n} elements)")
+    if numel > n:
+        raise ValueError(f"{where} {numel} elements from a storage of {n} elements")
+    item = buf.dtype.itemsize
+    strides = tuple(st * item if s > 1 else 0 for s, st in zip(size, stride))
+    view = np.lib.stride_tricks.as_strided(buf[offset:], shape=size, strides=strides,
+                                           writeable=False)
+    return view.copy()
+
+
+def _read_legacy_torch(data: bytes) -> "OrderedDict[str, np.ndarray]":
+    f = io.BytesIO(data)
+    u = _LegacyTorchUnpickler(f)
+    if u.load() != _LEGACY_MAGIC:
+        raise ValueError("not a PyTorch legacy file (bad magic number)")
+    u.load(), u.load()  # protocol version, system info
+    state = u.load()
+    if not isinstance(state, dict):
+        raise ValueError(f"the state dict is a {type(state).__name__}, not a dict")
+    keys = u.load()
+    if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+        raise ValueError("the list of storage keys is malformed")
+    buffers: dict[str, np.ndarray] = {}
+    for key in keys:
+        if key in buffers:
+            raise ValueError(f"storage {key!r} is listed twice")
+        if key not in u.storages:
+            raise ValueError(f"storage {key!r} is listed but no tensor refers to it")
+        dtype, numel = u.storages[key]
+        head = f.read(8)
+        if len(head) != 8:
+            raise ValueError(f"storage {key!r}: the file is truncated before it")
+        (count,) = struct.unpack("<q", head)
+        if count != numel:
+            raise ValueError(f"storage {key!r}: the file says {count} elements, the tensors"
+                             f" {numel}")
+        raw = f.read(count * dtype.itemsize)
+        if len(raw) != count * dtype.itemsize:
+            raise ValueError(f"storage {key!r}: the file is truncated ({len(raw)} of"
+                             f" {count * dtype.itemsize} bytes present)")
+        buffers[key] = np.frombuffer(raw, dtype)
+    out: OrderedDict[str, np.ndarray] = OrderedDict()
+    budget = _OUTPUT_BUDGET * len(data)
+    for name, ref in state.items():
+        if not isinstance(name, str):
+            raise ValueError(f"a tensor name is a {type(name).__name__}, not a string")
+        if not isinstance(ref, _TensorRef):
+            raise ValueError(f"{name!r}: not a tensor but a {type(ref).__name__}")
+        out[name] = arr = _legacy_tensor(name, ref, buffers)
+        budget -= arr.nbytes
+        if budget < 0:
+            raise ValueError(f"tensor {name!r}: the tensors add up to more than"
+                             f" {_OUTPUT_BUDGET}x the file's size")
+    return out
 
 
 def read_legacy_torch(data: bytes) -> "OrderedDict[str, np.ndarray]":
@@ -192,30 +371,21 @@ def read_legacy_torch(data: bytes) -> "OrderedDict[str, np.ndarray]":
     The format is five pickles and then raw bytes: magic number, protocol version,
     system info, the state dict (tensors refer to storages by key), the list of storage
     keys, then each storage as an int64 element count followed by its bytes.
+
+    Safe on any bytes: only ordered dicts and tensor references are unpickled (any other
+    global raises :class:`pickle.UnpicklingError`), every tensor's offset, size and
+    stride is checked against the bytes its storage really has, and a damaged or crafted
+    file raises :class:`ValueError` (naming the tensor or storage at fault).
     """
-    f = io.BytesIO(data)
-    u = _LegacyTorchUnpickler(f)
-    if u.load() != 0x1950A86A20F9469CFC6C:
-        raise ValueError("not a PyTorch legacy file (bad magic number)")
-    u.load(), u.load()  # protocol version, system info
-    state = u.load()
-    buffers: dict[str, np.ndarray] = {}
-    for key in u.load():
-        dtype, numel = u.storages[key]
-        (count,) = struct.unpack("<q", f.read(8))
-        if count != numel:
-            raise ValueError(f"storage {key}: {count} elements, expected {numel}")
-        buffers[key] = np.frombuffer(f.read(count * dtype.itemsize), dtype)
-    out: OrderedDict[str, np.ndarray] = OrderedDict()
-    for name, ref in state.items():
-        if not isinstance(ref, _TensorRef):
-            raise ValueError(f"{name}: not a tensor")
-        data_arr = buffers[ref.storage]
-        item = data_arr.dtype.itemsize
-        out[name] = np.lib.stride_tricks.as_strided(
-            data_arr[ref.offset:], shape=ref.size, strides=tuple(s * item for s in ref.stride)
-        ).copy()
-    return out
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise TypeError(f"read_legacy_torch takes the file's bytes, not {type(data).__name__}")
+    try:
+        return _read_legacy_torch(bytes(data))
+    except ValueError:  # our own checks (and _RefusedGlobal), already clear
+        raise
+    except Exception as e:  # truncated or garbled pickles: EOFError, KeyError, MemoryError …
+        raise ValueError(f"not a readable PyTorch legacy file ({type(e).__name__}:"
+                         f" {reprlib.repr(str(e))})") from None
 
 
 def efficientnet_lite0_architecture(num_classes: int = 1000, input_shape=(224, 224, 3)):

@@ -28,7 +28,8 @@ def test_mnist_matches_the_canonical_dataset():
     (x_train, y_train), (x_test, y_test) = data.load_mnist()
     assert x_train.shape == (60000, 28, 28) and x_test.shape == (10000, 28, 28)
     assert x_train.dtype == np.uint8 and y_train.dtype == np.uint8
-    assert np.bincount(y_train).tolist() == [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
+    assert np.bincount(y_train).tolist() == [5923, 6742, 5958, 6131, 5842,
+                                             5421, 5918, 6265, 5851, 5949]
     assert np.bincount(y_test).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
     assert y_train[:5].tolist() == [5, 0, 4, 1, 9] and y_test[:5].tolist() == [7, 2, 1, 0, 4]
 
@@ -207,7 +208,8 @@ def test_restricted_unpickler_refuses_code(tmp_path):
         def __reduce__(self):
             return (print, ("owned",))
 
-    payload = b"".join(pickle.dumps(x, protocol=2) for x in (0x1950A86A20F9469CFC6C, 1001, {}, Evil()))
+    payload = b"".join(pickle.dumps(x, protocol=2)
+                       for x in (0x1950A86A20F9469CFC6C, 1001, {}, Evil()))
     with pytest.raises(pickle.UnpicklingError, match="refusing"):
         pretrained.read_legacy_torch(payload)
     with pytest.raises(ValueError, match="magic"):
@@ -219,5 +221,5 @@ def test_cli_lists_every_asset(capsys):
     out = capsys.readouterr().out
     for name in ("mnist", "resnet50", "efficientnet_lite0", "vgg16_hed", "photo_starry_night"):
         assert name in out
-    with pytest.raises(ValueError, match="unknown asset"):
+    with pytest.raises(assets.AssetError, match="unknown asset"):
         assets.fetch("imagenet22k")
