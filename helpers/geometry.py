@@ -6,39 +6,27 @@ reason about architectures.
 
 All functions work on **one spatial axis** at a time (a height or a width); a
 square layer simply uses the same numbers on both axes.
+
+Sizes, kernels, strides, dilations and paddings must be ints (NumPy ints too);
+bool, float (even 2.0), str and None are refused, never truncated. The rule lives
+in :mod:`helpers.validate` and is shared with :mod:`helpers.numpy_cnn`.
 """
 
 from __future__ import annotations
 
-import operator
+import difflib
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence, Union
+
+from helpers.validate import as_int as _as_int
+from helpers.validate import nonnegative_int as _nonnegative_int
+from helpers.validate import positive_int as _positive_int
 
 #: A padding specification: ``"valid"``, ``"same"``, ``"full"``, one int used on both
 #: sides, or an explicit ``(before, after)`` pair.
 Padding = Union[str, int, Sequence[int]]
 
 _PADDING_WORDS = ("valid", "same", "full")
-
-
-def _as_int(value: Any, name: str, minimum: int) -> int:
-    if isinstance(value, bool):
-        raise TypeError(f"{name} must be an int, got a bool")
-    try:
-        value = operator.index(value)
-    except TypeError:
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}") from None
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return value
-
-
-def _positive_int(value: Any, name: str) -> int:
-    return _as_int(value, name, 1)
-
-
-def _nonnegative_int(value: Any, name: str) -> int:
-    return _as_int(value, name, 0)
 
 
 def effective_kernel(kernel: int, dilation: int = 1) -> int:
@@ -142,7 +130,16 @@ class RFRow:
     size: int | None
 
     def window(self, index: int) -> tuple[int, int]:
-        """Input pixels ``[first, last]`` (inclusive) seen by output ``index`` of this layer."""
+        """Input pixels ``[first, last]`` (inclusive) seen by output ``index`` of this layer.
+
+        ``index`` is an int >= 0, and below ``size`` when the output size is known.
+        """
+        _nonnegative_int(index, "index")
+        if self.size is not None and index >= self.size:
+            raise ValueError(
+                f"index must be < {self.size}, the number of outputs of {self.name}; "
+                f"got {index}"
+            )
         if self.start is None:
             raise ValueError(f"{self.name}: the window position is unknown without the input size")
         first = self.start + index * self.jump
@@ -195,19 +192,37 @@ def _spec_from_keras(layer: Any, axis: int) -> dict | None | str:
     )
 
 
+_SPEC_KEYS = ("kernel", "stride", "dilation", "padding", "name")
+
+
+def _check_spec_keys(item: dict, index: int) -> None:
+    """Refuse keys receptive_field() would ignore: a misspelt 'strides' gave stride 1."""
+    unknown = [key for key in item if key not in _SPEC_KEYS]
+    if unknown:
+        close = [difflib.get_close_matches(str(key), _SPEC_KEYS, n=1) for key in unknown]
+        hints = [f"{key!r} (did you mean {c[0]!r}?)" if c else repr(key)
+                 for key, c in zip(unknown, close)]
+        raise ValueError(
+            f"layer {index}: unknown key{'s' if len(unknown) > 1 else ''} "
+            f"{', '.join(hints)} in {item!r}; the allowed keys are "
+            f"{', '.join(map(repr, _SPEC_KEYS))}"
+        )
+    if "kernel" not in item:
+        raise ValueError(f"layer {index}: a dict needs at least a 'kernel' key, got {item!r}")
+
+
 def _spec_from_item(item: Any, index: int) -> dict:
     if isinstance(item, dict):
+        _check_spec_keys(item, index)
         spec = dict(item)
-        if "kernel" not in spec:
-            raise ValueError(f"layer {index}: a dict needs at least a 'kernel' key, got {item!r}")
     elif isinstance(item, (list, tuple)):
         if not 1 <= len(item) <= 4:
             raise ValueError(
                 f"layer {index}: expected (kernel[, stride[, dilation[, padding]]]), got {item!r}"
             )
         spec = dict(zip(("kernel", "stride", "dilation", "padding"), item))
-    elif isinstance(item, int) and not isinstance(item, bool):
-        spec = {"kernel": item}
+    elif hasattr(type(item), "__index__") and not isinstance(item, bool):
+        spec = {"kernel": item}  # an int or a NumPy int: checked as the kernel below
     else:
         raise TypeError(
             f"layer {index}: expected a Keras layer, a (kernel, stride, dilation, padding) "
@@ -220,6 +235,12 @@ def _spec_from_item(item: Any, index: int) -> dict:
     return spec
 
 
+def _check_step(rf: Any, jump: Any, kernel: Any, stride: Any, dilation: Any) -> None:
+    for value, name in ((rf, "rf"), (jump, "jump"), (kernel, "kernel"),
+                        (stride, "stride"), (dilation, "dilation")):
+        _positive_int(value, name)
+
+
 def rf_step(
     rf: int, jump: int, kernel: int, stride: int = 1, dilation: int = 1
 ) -> tuple[int, int]:
@@ -227,9 +248,10 @@ def rf_step(
     (R, J) after it.
 
     Each tap beyond the first adds dilation * jump input pixels; the layer's
-    stride multiplies the jump that later layers grow by. Taught in
-    chapter 02.
+    stride multiplies the jump that later layers grow by. All five numbers
+    must be ints >= 1. Taught in chapter 02.
     """
+    _check_step(rf, jump, kernel, stride, dilation)
     rf = rf + (kernel - 1) * dilation * jump
     jump = jump * stride
     return rf, jump
@@ -253,6 +275,7 @@ def receptive_field(
     from the model when it has one) lets ``"same"`` padding with stride > 1 be placed
     exactly, so :meth:`RFRow.window` can say which input pixels a unit sees.
     """
+    axis = _as_int(axis, "axis", expected="0 (height) or 1 (width)")
     if axis not in (0, 1):
         raise ValueError(f"axis must be 0 (height) or 1 (width), got {axis!r}")
     items: Iterable[Any]

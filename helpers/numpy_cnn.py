@@ -9,6 +9,12 @@ Shapes: images ``X`` are ``(N, H, W, C)``; kernels ``W`` are Keras-ordered
 ``pool`` take an int or an ``(h, w)`` pair; ``padding`` takes ``"valid"``,
 ``"same"`` (TensorFlow's rule), ``"full"``, an int, or ``((top, bottom), (left, right))``.
 The im2col column order is ``(kh, kw, c)``, the order of ``W.reshape(-1, C_out)``.
+
+Arguments are checked with the rule of :mod:`helpers.geometry` (shared through
+:mod:`helpers.validate`): sizes, strides, dilations, pools and padding widths are
+ints or NumPy ints, never bool, float (not even 2.0), str or None; arrays must be
+real. A pooling window must be wider than the padding on each side of it, as in
+TensorFlow.
 """
 
 from __future__ import annotations
@@ -18,18 +24,14 @@ from typing import Any
 import numpy as np
 
 from helpers.geometry import Padding, conv_output_size, resolve_padding
+from helpers.validate import int_pair as _pair
+from helpers.validate import as_int, nonnegative_int, positive_int, real_array
 
-
-def _pair(value: Any, name: str) -> tuple[int, int]:
-    if isinstance(value, (list, tuple, np.ndarray)):
-        if len(value) != 2:
-            raise ValueError(f"{name} must be an int or an (h, w) pair, got {value!r}")
-        return int(value[0]), int(value[1])
-    return int(value), int(value)
+_PAIRS = "((top, bottom), (left, right))"
 
 
 def _check_images(X: np.ndarray, name: str = "X") -> np.ndarray:
-    X = np.asarray(X)
+    X = real_array(X, name)
     if X.ndim != 4:
         raise ValueError(f"{name} must be a 4-D NHWC array (N, H, W, C), got shape {X.shape}")
     if not np.issubdtype(X.dtype, np.floating):
@@ -37,11 +39,47 @@ def _check_images(X: np.ndarray, name: str = "X") -> np.ndarray:
     return X
 
 
+def _image_shape(shape: Any, name: str = "input_shape") -> tuple[int, int, int, int]:
+    """(N, H, W, C) as ints: N and C >= 0, H and W >= 1."""
+    if isinstance(shape, np.ndarray):
+        shape = shape.tolist()
+    if not isinstance(shape, (list, tuple)) or len(shape) != 4:
+        raise ValueError(f"{name} must be (N, H, W, C), got {shape!r}")
+    checks = (nonnegative_int, positive_int, positive_int, nonnegative_int)
+    N, H, W, C = (check(size, f"{name}[{axis}] ({'NHWC'[axis]})")
+                  for axis, (check, size) in enumerate(zip(checks, shape)))
+    return N, H, W, C
+
+
+def _expect_shape(array: np.ndarray, shape: tuple[int, ...], name: str, of: str) -> None:
+    if array.shape != tuple(shape):
+        raise ValueError(
+            f"{name} has shape {array.shape}, expected {tuple(shape)}, the shape of {of}"
+        )
+
+
+def _is_pair(value: Any) -> bool:
+    return isinstance(value, (list, tuple)) or (
+        isinstance(value, np.ndarray) and value.ndim > 0
+    )
+
+
+def _check_pairs(padding: Any) -> None:
+    """Refuse per-axis padding that is not exactly two (before, after) pairs."""
+    if _is_pair(padding) and any(_is_pair(p) for p in padding):
+        if len(padding) != 2 or not all(_is_pair(p) and len(p) == 2 for p in padding):
+            raise ValueError(
+                f"per-axis padding must be {_PAIRS}, one pair for each of the two "
+                f"spatial axes; got {padding!r}"
+            )
+
+
 def _paddings(
     H: int, W: int, kernel: tuple[int, int], stride: tuple[int, int], padding: Any,
     dilation: tuple[int, int],
 ) -> tuple[tuple[int, int], tuple[int, int]]:
     """Explicit ((top, bottom), (left, right)) for a 2-D padding spec."""
+    _check_pairs(padding)
     if isinstance(padding, (list, tuple)) and len(padding) == 2 and all(
         isinstance(p, (list, tuple)) for p in padding
     ):
@@ -60,15 +98,27 @@ def pad2d(X: np.ndarray, padding: Any, value: float = 0.0) -> np.ndarray:
     ``padding`` is an int (all four sides), ``(ph, pw)`` or ``((top, bottom), (left, right))``.
     """
     X = _check_images(X)
-    if isinstance(padding, (int, np.integer)):
-        pads = ((padding, padding), (padding, padding))
-    elif len(padding) == 2 and all(isinstance(p, (int, np.integer)) for p in padding):
-        pads = ((padding[0], padding[0]), (padding[1], padding[1]))
-    else:
-        pads = (tuple(padding[0]), tuple(padding[1]))
-    if min(min(p) for p in pads) < 0:
-        raise ValueError(f"padding must be non-negative, got {padding!r}")
+    pads = _explicit_pads(padding)
     return np.pad(X, ((0, 0), pads[0], pads[1], (0, 0)), constant_values=value)
+
+
+def _explicit_pads(padding: Any) -> tuple[tuple[int, int], tuple[int, int]]:
+    """pad2d's padding as ((top, bottom), (left, right)) of ints >= 0."""
+    expected = f"an int, (ph, pw) or {_PAIRS}"
+    if not _is_pair(padding):
+        p = as_int(padding, "padding", 0, expected)
+        return (p, p), (p, p)
+    if len(padding) != 2:
+        raise ValueError(f"padding must be {expected}, got {padding!r}")
+    if not any(_is_pair(p) for p in padding):
+        ph, pw = (nonnegative_int(p, f"padding[{i}]") for i, p in enumerate(padding))
+        return (ph, ph), (pw, pw)
+    _check_pairs(padding)
+    (top, bottom), (left, right) = (
+        (nonnegative_int(a, f"padding[{i}][0]"), nonnegative_int(b, f"padding[{i}][1]"))
+        for i, (a, b) in enumerate(padding)
+    )
+    return (top, bottom), (left, right)
 
 
 def _geometry(shape, kernel, stride, padding, dilation):
@@ -130,21 +180,13 @@ def col2im(
     the sum of all its copies, which is exactly what backpropagation needs.
     Taught in chapter 04.
     """
-    if len(input_shape) != 4:
-        raise ValueError(
-            f"input_shape must be (N, H, W, C), got {input_shape!r}"
-        )
-    N, H, W, C = (int(s) for s in input_shape)
+    N, H, W, C = _image_shape(input_shape)
     (kh, kw), (sh, sw), (dh, dw), pads, (H_out, W_out) = _geometry(
         (N, H, W, C), kernel, stride, padding, dilation
     )
-    cols = np.asarray(cols)
+    cols = real_array(cols, "cols")
     expected = (N * H_out * W_out, kh * kw * C)
-    if cols.shape != expected:
-        raise ValueError(
-            f"cols has shape {cols.shape}, expected {expected} "
-            "for these arguments"
-        )
+    _expect_shape(cols, expected, "cols", of="im2col's output here")
     (top, bottom), (left, right) = pads
     Xp = np.zeros((N, H + top + bottom, W + left + right, C), dtype=cols.dtype)
     patches = cols.reshape(N, H_out, W_out, kh, kw, C)
@@ -158,15 +200,22 @@ def col2im(
 
 def _conv_inputs(X: Any, W: Any, b: Any = None) -> tuple[np.ndarray, np.ndarray]:
     """Arrays for a convolution, with shapes checked: NHWC ``X``, ``(KH, KW, C_in, C_out)`` ``W``."""
-    X, W = _check_images(X), np.asarray(W)
+    X, W = _check_images(X), real_array(W, "W")
     if W.ndim != 4:
         raise ValueError(f"W must be (KH, KW, C_in, C_out), got shape {W.shape}")
+    for axis, what in enumerate(("rows (KH)", "columns (KW)", "input channels (C_in)",
+                                 "output channels (C_out)")):
+        if W.shape[axis] == 0:
+            raise ValueError(
+                f"W has 0 {what}: its shape {W.shape} must be (KH, KW, C_in, C_out) "
+                "with every size >= 1"
+            )
     if X.shape[3] != W.shape[2]:
         raise ValueError(
             f"X has {X.shape[3]} channels but W expects C_in={W.shape[2]}; "
             "kernels are (KH, KW, C_in, C_out) as in Keras"
         )
-    if b is not None and np.shape(b) != (W.shape[3],):
+    if b is not None and real_array(b, "b").shape != (W.shape[3],):
         raise ValueError(f"b must have shape ({W.shape[3]},), got {np.shape(b)}")
     return X, W
 
@@ -205,14 +254,11 @@ def conv2d_backward(
     Returns (dX, dW, db). Taught in chapter 04.
     """
     X, W = _conv_inputs(X, W)
-    dY = np.asarray(dY)
+    dY = real_array(dY, "dY")
     cols, (H_out, W_out) = im2col(X, W.shape[:2], stride, padding, dilation)
     C_out = W.shape[3]
-    if dY.shape != (X.shape[0], H_out, W_out, C_out):
-        raise ValueError(
-            f"dY has shape {dY.shape}, "
-            f"expected {(X.shape[0], H_out, W_out, C_out)}"
-        )
+    Y_shape = (X.shape[0], H_out, W_out, C_out)
+    _expect_shape(dY, Y_shape, "dY", of="conv2d's output")
     dZ = dY.reshape(-1, C_out)
     dW = (cols.T @ dZ).reshape(W.shape)
     db = dZ.sum(axis=0)
@@ -239,10 +285,28 @@ def conv2d_naive(
     return Y if b is None else Y + b
 
 
-def _pool_windows(X, pool, stride, padding, pad_value):
-    X = _check_images(X)
+def _pool_args(shape, pool, stride, padding):
+    """pool and stride as (h, w) pairs; padding narrower than the window."""
     pool = _pair(pool, "pool")
     stride = pool if stride is None else _pair(stride, "stride")
+    pads = _paddings(shape[1], shape[2], pool, stride, padding, (1, 1))
+    for (before, after), size, sides in zip(
+        pads, pool, (("top", "bottom"), ("left", "right"))
+    ):
+        for pixels, side in zip((before, after), sides):
+            if pixels >= size:
+                raise ValueError(
+                    f"padding {padding!r} puts {pixels} pixels on the {side}, but the "
+                    f"pool window is only {size} wide there: padding must be smaller "
+                    "than the pool window, or some windows would see padding alone "
+                    "(TensorFlow refuses it too)"
+                )
+    return pool, stride
+
+
+def _pool_windows(X, pool, stride, padding, pad_value):
+    X = _check_images(X)
+    pool, stride = _pool_args(X.shape, pool, stride, padding)
     N, _, _, C = X.shape
     cols, (H_out, W_out) = im2col(X, pool, stride, padding, 1, pad_value=pad_value)
     # (N*H_out*W_out, ph*pw*C) -> (N, H_out, W_out, ph*pw, C): one window per (n, i, j, c)
@@ -256,8 +320,11 @@ def max_pool2d(
 
     argmax (shaped like Y) holds, for every output, the flat index of the
     winning pixel in X (np.ravel_multi_index over the NHWC shape), which is
-    all the backward pass needs. "same" padding is filled with -inf and
-    never wins. Taught in chapter 04.
+    all the backward pass needs. Padding is filled with -inf, so it never
+    wins; where a window holds only -inf, mode="clip" moves the pick off
+    the padding to the window's first real pixel, where TensorFlow routes
+    the gradient too (its Y there is the lowest float, ours -inf).
+    Taught in chapter 04.
     """
     X, pool, stride, win = _pool_windows(X, pool, stride, padding, -np.inf)
     N, H, W, C = X.shape
@@ -271,8 +338,32 @@ def max_pool2d(
     j = j + k % pool[1]
     n = np.arange(N)[:, None, None, None]
     c = np.arange(C)[None, None, None, :]
-    argmax = np.ravel_multi_index(np.broadcast_arrays(n, i, j, c), X.shape)
+    nijc = np.broadcast_arrays(n, i, j, c)
+    argmax = np.ravel_multi_index(nijc, X.shape, mode="clip")
     return Y, argmax
+
+
+def _routing_args(dY, argmax, input_shape):
+    """max_pool2d_backward's arguments, checked against each other."""
+    dY, argmax = real_array(dY, "dY"), np.asarray(argmax)
+    input_shape = _image_shape(input_shape)
+    if dY.shape != argmax.shape:
+        raise ValueError(
+            f"dY {dY.shape} and argmax {argmax.shape} must have the same shape"
+        )
+    if argmax.dtype.kind not in "iu":
+        raise TypeError(
+            f"argmax must hold integer indices (max_pool2d's second output), "
+            f"got dtype {argmax.dtype}"
+        )
+    size = int(np.prod(input_shape))
+    if argmax.size and (argmax.min() < 0 or argmax.max() >= size):
+        bad = argmax.max() if argmax.max() >= size else argmax.min()
+        raise ValueError(
+            f"argmax points at pixel {bad}, outside input_shape {input_shape} "
+            f"({size} pixels): pass the shape of the X given to max_pool2d"
+        )
+    return dY, argmax, input_shape
 
 
 def max_pool2d_backward(
@@ -281,11 +372,7 @@ def max_pool2d_backward(
     """Route each upstream gradient to the pixel that won its window
     (summing if it won several). Taught in chapter 04.
     """
-    dY, argmax = np.asarray(dY), np.asarray(argmax)
-    if dY.shape != argmax.shape:
-        raise ValueError(
-            f"dY {dY.shape} and argmax {argmax.shape} must have the same shape"
-        )
+    dY, argmax, input_shape = _routing_args(dY, argmax, input_shape)
     dtype = dY.dtype if dY.dtype.kind == "f" else np.float32
     dX = np.zeros(int(np.prod(input_shape)), dtype=dtype)
     np.add.at(dX, argmax.ravel(), dY.ravel())
@@ -314,13 +401,13 @@ def avg_pool2d_backward(
     padding: Any = "valid",
 ) -> np.ndarray:
     """Spread each upstream gradient equally over the real pixels of its window."""
-    pool = _pair(pool, "pool")
-    stride = pool if stride is None else _pair(stride, "stride")
+    input_shape = _image_shape(input_shape)
+    pool, stride = _pool_args(input_shape, pool, stride, padding)
     counts = _pool_counts(input_shape, pool, stride, padding)
-    dY = np.asarray(dY)
+    dY = real_array(dY, "dY")
     N, C = input_shape[0], input_shape[3]
-    if dY.shape != (N,) + counts.shape[1:3] + (C,):
-        raise ValueError(f"dY has shape {dY.shape}, expected {(N,) + counts.shape[1:3] + (C,)}")
+    Y_shape = (N,) + counts.shape[1:3] + (C,)
+    _expect_shape(dY, Y_shape, "dY", of="avg_pool2d's output")
     share = np.repeat((dY / counts)[:, :, :, None, :], pool[0] * pool[1], axis=3)
     cols = share.reshape(-1, pool[0] * pool[1] * C)
     return col2im(cols, input_shape, pool, stride, padding)

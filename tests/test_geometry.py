@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from helpers import numpy_cnn as ncnn
 from helpers.geometry import (
     conv_output_size, effective_kernel, num_windows_covering, receptive_field, resolve_padding,
+    rf_step,
 )
 
 
@@ -186,3 +187,106 @@ def test_analytic_window_equals_gradient_support(layers, size, where):
 def test_overlapping_pooling_coverage():
     assert num_windows_covering(8, 2, 2) == [1] * 8
     assert num_windows_covering(13, 3, 2) == [1, 1] + [2, 1] * 5 + [1]
+
+
+# --------------------------------------------------------------------------- hostile arguments
+
+
+@pytest.mark.parametrize("spec, key", [
+    ({"kernel": 3, "strides": 2}, "strides"), ({"kernel": 3, "dilation_rate": 2}, "dilation_rate"),
+    ({"kernel": 3, "pading": 1}, "pading"), ({"kernel_size": 3}, "kernel_size"),
+])
+def test_layer_dicts_with_unknown_keys_are_refused(spec, key):
+    """Before, {'kernel': 3, 'strides': 2} silently meant stride 1: a wrong table."""
+    with pytest.raises(ValueError, match=rf"unknown key.*'{key}'.*allowed keys are 'kernel', "
+                                         r"'stride', 'dilation', 'padding', 'name'"):
+        receptive_field([spec, {"kernel": 3}])
+
+
+def test_a_misspelt_key_gets_a_suggestion():
+    with pytest.raises(ValueError, match=r"did you mean 'stride'"):
+        receptive_field([{"kernel": 3, "strides": 2}])
+    rows = receptive_field([{"kernel": 3, "stride": 2, "dilation": 1, "padding": 0, "name": "a"},
+                            {"kernel": 3}])
+    assert [r.rf for r in rows] == [3, 7] and rows[0].name == "a"
+
+
+@pytest.mark.parametrize("args, error, message", [
+    ((1, 1, 0), ValueError, "kernel must be >= 1, got 0"),
+    ((1, 1, -1), ValueError, "kernel must be >= 1, got -1"),
+    ((1, 1, 2.5), TypeError, "kernel must be an int, got float 2.5"),
+    ((1, 1, 3.0), TypeError, "kernel must be an int, got float 3.0"),
+    ((1, 1, True), TypeError, "kernel must be an int, got bool"),
+    ((1, 1, 3, 0), ValueError, "stride must be >= 1, got 0"),
+    ((1, 1, 3, -2), ValueError, "stride must be >= 1, got -2"),
+    ((1, 1, 3, 1.5), TypeError, "stride must be an int, got float 1.5"),
+    ((1, 1, 3, 1, 0), ValueError, "dilation must be >= 1, got 0"),
+    ((1, 1, 3, 1, 1.5), TypeError, "dilation must be an int, got float 1.5"),
+    ((0, 1, 3), ValueError, "rf must be >= 1, got 0"),
+    ((1, 0, 3), ValueError, "jump must be >= 1, got 0"),
+    ((1.0, 1, 3), TypeError, "rf must be an int, got float"),
+    ((1, "1", 3), TypeError, "jump must be an int, got str"),
+])
+def test_rf_step_refuses_nonsense(args, error, message):
+    with pytest.raises(error, match=f"^{message}"):
+        rf_step(*args)
+
+
+def test_rf_step_still_computes_the_same():
+    assert rf_step(1, 1, 3) == (3, 1)
+    assert rf_step(4, 2, 3, 2, 1) == (8, 4)
+    out = rf_step(np.int64(1), np.int64(1), np.int64(3), np.int64(2), np.int64(2))
+    assert out == (5, 2) and isinstance(out[0], np.int64)  # types pass through as before
+
+
+@pytest.mark.parametrize("index, error, message", [
+    (-5, ValueError, "index must be >= 0, got -5"),
+    (-1, ValueError, "index must be >= 0, got -1"),
+    (2.5, TypeError, "index must be an int, got float 2.5"),
+    (2.0, TypeError, "index must be an int, got float"),
+    (True, TypeError, "index must be an int, got bool"),
+    ("1", TypeError, "index must be an int, got str"),
+    (3, ValueError, r"index must be < 3, the number of outputs of layer 2"),
+    (100, ValueError, r"index must be < 3"),
+])
+def test_window_refuses_indices_that_are_not_outputs(index, error, message):
+    row = receptive_field([(3, 1), (2, 2)], input_size=8)[-1]
+    assert row.size == 3 and row.window(2) == (4, 7) and row.window(np.int64(0)) == (0, 3)
+    with pytest.raises(error, match=f"^{message}"):
+        row.window(index)
+
+
+def test_window_without_a_known_size_has_no_upper_bound():
+    row = receptive_field([(3, 1), (2, 2)])[-1]
+    assert row.size is None and row.window(100) == (200, 203)
+
+
+@pytest.mark.parametrize("axis, error", [(True, TypeError), (False, TypeError), (1.0, TypeError),
+                                         (0.0, TypeError), ("0", TypeError), (2, ValueError),
+                                         (-1, ValueError), (None, TypeError)])
+def test_receptive_field_axis_must_be_0_or_1(axis, error):
+    with pytest.raises(error, match=r"^axis must be 0 \(height\) or 1 \(width\)"):
+        receptive_field([(3, 1)], axis=axis)
+
+
+def test_receptive_field_accepts_numpy_integers():
+    assert receptive_field([(3, 1)], axis=np.int64(1))[-1].rf == 3
+    assert [r.rf for r in receptive_field([np.int64(3), (np.int64(2), np.int64(2))])] == [3, 4]
+    with pytest.raises(TypeError, match="got bool"):
+        receptive_field([np.bool_(True)])
+
+
+@pytest.mark.parametrize("value, shown", [(2.0, "float 2.0"), (None, "None"), (True, "bool"),
+                                          ("2", "str '2'"), (np.float64(2), "float64")])
+def test_geometry_type_errors_show_the_value(value, shown):
+    with pytest.raises(TypeError, match=r"^stride must be an int, got ") as err:
+        conv_output_size(28, 3, value)
+    assert shown in str(err.value)
+
+
+@pytest.mark.parametrize("function", [conv_output_size, rf_step])
+def test_functions_chapter_02_displays_fit_the_code_column(function):
+    import helpers
+
+    listing = repr(helpers.show_source(function))
+    assert "``" not in listing and ":func:" not in listing

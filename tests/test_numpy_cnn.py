@@ -193,7 +193,7 @@ def test_bad_arguments_raise_clear_errors():
         ncnn.conv2d(X, np.zeros((3, 3, 3, 1)), stride=0)
     with pytest.raises(ValueError, match="size must be >= 1"):
         ncnn.im2col(np.zeros((1, 0, 5, 1)), 1)
-    with pytest.raises(ValueError, match="padding must be non-negative"):
+    with pytest.raises(ValueError, match="padding must be >= 0"):
         ncnn.pad2d(X, -1)
     with pytest.raises(ValueError, match="dY has shape"):
         ncnn.conv2d_backward(np.zeros((1, 2, 2, 1)), X, np.zeros((3, 3, 3, 1)))
@@ -203,3 +203,191 @@ def test_bad_arguments_raise_clear_errors():
         ncnn.max_pool2d(X, (2, 2, 2))
     with pytest.raises(ValueError, match="padding must be one of"):
         ncnn.avg_pool2d(X, 2, padding="reflect")
+
+
+# --------------------------------------------------------------------------- hostile arguments
+# Each case below was accepted silently (a truncated int(), a dropped imaginary part,
+# NaN) or failed with an error that did not name the argument.
+
+X5 = np.arange(1.0, 26.0).reshape(1, 5, 5, 1)
+X3 = np.arange(75.0).reshape(1, 5, 5, 3)
+W3 = np.ones((3, 3, 3, 2))
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: ncnn.conv2d(X3, W3, stride=1.9), r"stride must be an int.*got float 1\.9"),
+    (lambda: ncnn.conv2d(X3, W3, stride=2.0), r"stride must be an int.*got float 2\.0"),
+    (lambda: ncnn.conv2d(X3, W3, stride=np.float64(2.0)), r"stride must be an int"),
+    (lambda: ncnn.conv2d(X3, W3, stride=True), r"stride must be an int.*got bool True"),
+    (lambda: ncnn.conv2d(X3, W3, stride=np.bool_(True)), r"stride must be an int.*bool"),
+    (lambda: ncnn.conv2d(X3, W3, stride="2"), r"stride must be an int.*got str '2'"),
+    (lambda: ncnn.conv2d(X3, W3, stride=None), r"stride must be an int.*got None"),
+    (lambda: ncnn.conv2d(X3, W3, stride=(1, 1.5)), r"stride\[1\] must be an int, got float"),
+    (lambda: ncnn.conv2d(X3, W3, dilation=2.7), r"dilation must be an int.*got float 2\.7"),
+    (lambda: ncnn.conv2d(X3, W3, dilation=True), r"dilation must be an int.*bool"),
+    (lambda: ncnn.conv2d(X3, W3, dilation="2"), r"dilation must be an int.*str"),
+    (lambda: ncnn.max_pool2d(X5, 2.9), r"pool must be an int.*got float 2\.9"),
+    (lambda: ncnn.avg_pool2d(X5, True), r"pool must be an int.*bool"),
+    (lambda: ncnn.avg_pool2d(X5, "2"), r"pool must be an int.*str"),
+    (lambda: ncnn.max_pool2d(X5, 2, 1.5), r"stride must be an int.*float"),
+    (lambda: ncnn.avg_pool2d_backward(np.ones((1, 2, 2, 1)), X5.shape, 2.0),
+     r"pool must be an int.*float"),
+    (lambda: ncnn.im2col(X5, 2.5), r"kernel must be an int.*float"),
+    (lambda: ncnn.im2col(X5, True), r"kernel must be an int.*bool"),
+    (lambda: ncnn.col2im(np.zeros((9, 9)), (1, 5.5, 5, 1), 3), r"input_shape\[1\].*float 5\.5"),
+    (lambda: ncnn.col2im(np.zeros((9, 9)), (1, 5, 5, "1"), 3), r"input_shape\[3\].*str"),
+    (lambda: ncnn.pad2d(X5, True), r"padding must be an int.*bool"),
+    (lambda: ncnn.pad2d(X5, 1.5), r"padding must be an int.*float"),
+    (lambda: ncnn.pad2d(X5, None), r"padding must be an int.*None"),
+    (lambda: ncnn.pad2d(X5, "same"), r"padding must be an int.*str"),
+])
+def test_non_integer_arguments_are_refused_naming_the_argument(call, message):
+    """The rule of helpers.geometry: int or NumPy int; bool, float (even 2.0), str,
+    None refused with a TypeError, never truncated."""
+    with pytest.raises(TypeError, match=message):
+        call()
+
+
+def test_numpy_integers_still_work():
+    i = np.int64
+    Y = ncnn.conv2d(X3, W3, stride=(i(2), 1), dilation=i(1), padding=i(1))
+    np.testing.assert_array_equal(Y, ncnn.conv2d(X3, W3, stride=(2, 1), padding=1))
+    cols, size = ncnn.im2col(X5, np.array([2, 2]), np.uint8(1))
+    assert size == (4, 4) and type(size[0]) is int
+    shape = tuple(i(s) for s in X5.shape)
+    assert ncnn.col2im(cols, shape, 2).shape == X5.shape
+    np.testing.assert_array_equal(ncnn.max_pool2d(X5, i(2))[0], ncnn.max_pool2d(X5, 2)[0])
+    assert ncnn.pad2d(X5, (i(1), i(2))).shape == (1, 7, 9, 1)
+    assert ncnn.pad2d(X5, np.array([[0, 1], [2, 0]])).shape == (1, 6, 7, 1)
+
+
+@pytest.mark.parametrize("padding", [((1, 1), (1, 1), (1, 1)), ((0, 0), (1, 1), (1, 1), (0, 0)),
+                                     (1, (1, 1)), ((1, 1, 1), (1, 1))])
+def test_padding_with_the_wrong_number_of_pairs_is_refused(padding):
+    with pytest.raises(ValueError, match=r"padding must be .*\(\(top, bottom\), \(left, right\)\)"):
+        ncnn.pad2d(X5, padding)
+    for call in (lambda: ncnn.conv2d(X3, W3, padding=padding),
+                 lambda: ncnn.max_pool2d(X5, 2, padding=padding)):
+        with pytest.raises(ValueError, match=r"\(\(top, bottom\), \(left, right\)\)"):
+            call()
+
+
+@pytest.mark.parametrize("padding, side", [(2, "top"), (3, "top"), (((0, 0), (0, 2)), "right"),
+                                           (((0, 5), (0, 0)), "bottom")])
+def test_pooling_padding_must_be_smaller_than_the_window(padding, side):
+    """TensorFlow refuses it ("Top padding 2 needs to be smaller than the window size 2");
+    before, max_pool2d crashed in np.ravel_multi_index and avg_pool2d returned NaN."""
+    message = rf"{side}, but the pool window"
+    with pytest.raises(ValueError, match=message):
+        ncnn.max_pool2d(X5, 2, 1, padding)
+    with pytest.raises(ValueError, match=message):
+        ncnn.avg_pool2d(X5, 2, 1, padding)
+    with pytest.raises(ValueError, match=message):
+        ncnn.avg_pool2d_backward(np.ones((1, 8, 8, 1)), X5.shape, 2, 1, padding)
+    assert ncnn.max_pool2d(X5, 2, 1, 1)[0].shape == (1, 6, 6, 1)  # 1 < 2 is fine
+    assert not np.isnan(ncnn.avg_pool2d(X5, 3, 1, 2)).any()
+
+
+def test_tensorflow_refuses_pool_padding_as_wide_as_the_window():
+    tf = _tf()
+    with pytest.raises(tf.errors.InvalidArgumentError, match="smaller than the window"):
+        tf.nn.max_pool2d(X5, 2, 1, [[0, 0], [2, 2], [2, 2], [0, 0]])
+    assert tf.nn.max_pool2d(X5, 2, 1, [[0, 0], [1, 1], [1, 1], [0, 0]]).shape == (1, 6, 6, 1)
+
+
+@pytest.mark.parametrize("X, pool, stride, padding", [
+    (np.full((1, 3, 3, 1), -np.inf), 3, 1, "same"),
+    (np.full((1, 3, 3, 1), -np.inf), 2, 2, "same"),
+    (np.full((1, 3, 3, 1), -np.inf), 2, 1, 1),
+    (np.full((2, 2, 2, 2), -np.inf), 2, 2, "valid"),
+    (np.array([[-np.inf, 5, -np.inf], [-np.inf] * 3, [-np.inf, -np.inf, 2.0]])[None, :, :, None],
+     2, 1, 1),
+])
+def test_max_pool_of_windows_of_minus_infinity_matches_tensorflow(X, pool, stride, padding):
+    """A window holding only -inf used to pick a padded pixel, and np.ravel_multi_index
+    crashed ("invalid entry in coordinates array"). TensorFlow routes its gradient to
+    the window's first real pixel; so do we. Its value is -inf here (np.max, the true
+    maximum) where TensorFlow's kernel reports the lowest finite float."""
+    tf = _tf()
+    Xt = tf.constant(X)
+    pad = padding.upper() if isinstance(padding, str) else [[0, 0], [padding] * 2,
+                                                            [padding] * 2, [0, 0]]
+    with tf.GradientTape() as tape:
+        tape.watch(Xt)
+        M = tf.nn.max_pool2d(Xt, pool, stride, pad)
+        dY = np.arange(1.0, M.numpy().size + 1).reshape(M.shape)
+        loss = tf.reduce_sum(M * dY)
+    Y, argmax = ncnn.max_pool2d(X, pool, stride, padding)
+    lowest = np.finfo(X.dtype).min
+    np.testing.assert_array_equal(np.where(Y == -np.inf, lowest, Y), M.numpy())
+    np.testing.assert_array_equal(ncnn.max_pool2d_backward(dY, argmax, X.shape),
+                                  tape.gradient(loss, Xt).numpy())
+
+
+def test_zero_output_channels_are_refused():
+    with pytest.raises(ValueError, match=r"W has 0 output channels"):
+        ncnn.conv2d(X3, np.ones((3, 3, 3, 0)))
+    with pytest.raises(ValueError, match=r"W has 0 output channels"):
+        ncnn.conv2d_backward(np.ones((1, 3, 3, 0)), X3, np.ones((3, 3, 3, 0)))
+    with pytest.raises(ValueError, match=r"W has 0 input channels"):
+        ncnn.conv2d(np.ones((1, 5, 5, 0)), np.ones((3, 3, 0, 2)))
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: ncnn.conv2d(X3 + 1j, W3), "X"),
+    (lambda: ncnn.conv2d(X3, W3 + 1j), "W"),
+    (lambda: ncnn.conv2d(X3, W3, np.ones(2) + 1j), "b"),
+    (lambda: ncnn.conv2d_naive(X3, W3 + 1j), "W"),
+    (lambda: ncnn.conv2d_backward(np.ones((1, 3, 3, 2)) * 1j, X3, W3), "dY"),
+    (lambda: ncnn.im2col(X5 + 1j, 2), "X"),
+    (lambda: ncnn.col2im(np.zeros((9, 9)) + 1j, (1, 5, 5, 1), 3), "cols"),
+    (lambda: ncnn.max_pool2d(X5 + 1j, 2), "X"),
+    (lambda: ncnn.avg_pool2d(X5 + 1j, 2), "X"),
+    (lambda: ncnn.pad2d(X5 + 1j, 1), "X"),
+    (lambda: ncnn.max_pool2d_backward(np.ones((1, 2, 2, 1)) * 1j,
+                                      ncnn.max_pool2d(X5, 2)[1], X5.shape), "dY"),
+    (lambda: ncnn.avg_pool2d_backward(np.ones((1, 2, 2, 1)) * 1j, X5.shape, 2), "dY"),
+])
+def test_complex_input_is_refused_naming_the_argument(call, name):
+    """Before, X was cast to float32 (imaginary part silently dropped) and a complex W,
+    b or dY gave a complex result."""
+    with pytest.raises(TypeError, match=rf"^{name} must be real"):
+        call()
+
+
+def test_non_numeric_arrays_are_refused():
+    with pytest.raises(TypeError, match=r"X must hold numbers"):
+        ncnn.conv2d(np.full((1, 5, 5, 3), "a"), W3)
+    # bool and int images are still cast to float32, as before
+    assert ncnn.conv2d(X3 > 3, W3).dtype == ncnn.conv2d(X3.astype(int), W3).dtype
+
+
+def test_backward_passes_check_their_shapes():
+    with pytest.raises(ValueError, match=r"dY has shape \(1, 2, 2, 2\), expected \(1, 3, 3, 2\), "
+                                         r"the shape of conv2d's output"):
+        ncnn.conv2d_backward(np.ones((1, 2, 2, 2)), X3, W3)
+    Y, argmax = ncnn.max_pool2d(X5, 2)
+    with pytest.raises(ValueError, match=r"dY \(1, 3, 3, 1\) and argmax \(1, 2, 2, 1\)"):
+        ncnn.max_pool2d_backward(np.ones((1, 3, 3, 1)), argmax, X5.shape)
+    with pytest.raises(ValueError, match=r"argmax points at pixel 18.*input_shape \(1, 2, 2, 1\)"):
+        ncnn.max_pool2d_backward(np.ones(Y.shape), argmax, (1, 2, 2, 1))
+    with pytest.raises(TypeError, match=r"argmax must hold integer indices"):
+        ncnn.max_pool2d_backward(np.ones(Y.shape), argmax.astype(float), X5.shape)
+    with pytest.raises(TypeError, match=r"input_shape\[1\] \(H\) must be an int.*float 5\.0"):
+        ncnn.max_pool2d_backward(np.ones(Y.shape), argmax, (1, 5.0, 5, 1))
+    with pytest.raises(ValueError, match=r"input_shape must be \(N, H, W, C\)"):
+        ncnn.avg_pool2d_backward(np.ones((1, 2, 2, 1)), (5, 5, 1), 2)
+    with pytest.raises(TypeError, match=r"input_shape\[1\] \(H\) must be an int.*float 5\.5"):
+        ncnn.avg_pool2d_backward(np.ones((1, 2, 2, 1)), (1, 5.5, 5, 1), 2)
+    with pytest.raises(ValueError, match=r"dY has shape \(1, 3, 3, 1\), expected \(1, 2, 2, 1\)"):
+        ncnn.avg_pool2d_backward(np.ones((1, 3, 3, 1)), X5.shape, 2)
+
+
+@pytest.mark.parametrize("name", ["im2col", "conv2d", "col2im", "conv2d_backward", "max_pool2d",
+                                  "max_pool2d_backward"])
+def test_functions_chapter_04_displays_fit_the_code_column(name):
+    """helpers.show_source refuses lines over 80 characters; docstrings stay plain text."""
+    import helpers
+
+    listing = repr(helpers.show_source(getattr(ncnn, name)))
+    assert "``" not in listing and ":func:" not in listing and ":mod:" not in listing
