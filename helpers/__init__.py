@@ -8,6 +8,7 @@ Each module holds one concern and says which chapter teaches it:
   verified, download-free asset cache: machinery, the list of assets, fetching by name.
 - :mod:`helpers.data`, :mod:`helpers.imagenet`, :mod:`helpers.pretrained` — datasets,
   photos, ImageNet labels and pretrained networks.
+- :mod:`helpers.validate` — the one rule for integer arguments (kernel, stride, …).
 - :mod:`helpers.timing` — small benchmarking utilities (chapter 01).
 - :mod:`helpers.geometry` — output sizes, padding, receptive fields (chapter 02).
 - :mod:`helpers.numpy_cnn` — NumPy reference layers, forward and backward (chapter 04).

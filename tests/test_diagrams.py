@@ -129,3 +129,131 @@ def test_number_formatting():
     assert diagrams.number(3.75) == "3.75"
     assert diagrams.number(-2) == "\u22122"
     assert diagrams.fmt(12.0) == "12" and diagrams.fmt(-0.001) == "0"
+
+
+# ------------------------------------------------- architecture block diagrams
+
+ARCHITECTURES = ["vgg_block", "nin_block", "inception_module", "residual_blocks",
+                 "dense_block"]
+
+
+def _desc(name: str) -> str:
+    return _root(name).find(f"{SVG_NS}desc").text
+
+
+def test_the_architecture_diagrams_are_registered_and_written():
+    assert set(ARCHITECTURES) <= set(NAMES)
+    for name in ARCHITECTURES:
+        assert (diagrams.IMG_DIR / f"{name}.svg").exists()
+
+
+def _boxes(name: str) -> list[tuple[str, float, float, float, float]]:
+    """(text, left, top, right, bottom) of every text element, estimated."""
+    out = []
+    for el in _root(name).iter(f"{SVG_NS}text"):
+        content, size = "".join(el.itertext()), float(el.get("font-size"))
+        width = diagrams._text_width(content, size)
+        x, y = float(el.get("x")), float(el.get("y"))
+        left = {"start": x, "middle": x - width / 2, "end": x - width}[
+            el.get("text-anchor")]
+        out.append((content, left, y - 0.75 * size, left + width, y + 0.2 * size))
+    return out
+
+
+@pytest.mark.parametrize("name", ARCHITECTURES)
+def test_architecture_labels_do_not_overlap_or_leave_the_drawing(name):
+    root = _root(name)
+    width = float(root.get("width"))
+    boxes = _boxes(name)
+    for i, (text, left, top, right, bottom) in enumerate(boxes):
+        assert 0 <= left and right <= width, f"{text!r} leaves the drawing in {name}"
+        for other, l2, t2, r2, b2 in boxes[i + 1:]:
+            overlap = min(right, r2) > max(left, l2) and min(bottom, b2) > max(top, t2)
+            assert not overlap, f"{text!r} overlaps {other!r} in {name}"
+
+
+@pytest.mark.parametrize("name", ARCHITECTURES)
+def test_architecture_text_is_large(name):
+    sizes = [float(el.get("font-size")) for el in _root(name).iter(f"{SVG_NS}text")]
+    assert min(sizes) >= 16 and np.median(sizes) >= 17
+
+
+def test_vgg_block_shapes_and_parameters():
+    texts = _texts("vgg_block")
+    c, c_out = 128, 256
+    first, second = 3 * 3 * c * c_out + c_out, 3 * 3 * c_out * c_out + c_out
+    assert f"{first:,}" in texts and f"{second:,}" in texts
+    assert f"total: {first + second:,} parameters" in texts
+    assert "input 56 × 56 × 128" in texts and "output 28 × 28 × 256" in texts
+    assert texts.count("56 × 56 × 256") == 2  # the shapes on the arrows
+    assert "28 × 28 × 256" in _desc("vgg_block")
+
+
+def test_nin_block_draws_the_dense_layer_note_and_the_gap_head():
+    texts = _texts("nin_block")
+    assert f"{32 * 32 + 32:,} parameters" in texts
+    assert texts.count("1×1 conv, 32") == 2
+    assert "7 × 7 × 10" in texts and "10 logits" in texts
+    assert [t for t in texts if t.isdigit() and len(t) == 1] == [str(i) for i in
+                                                                 range(10)]
+    assert f"{7 * 7} values" in texts
+    desc = _desc("nin_block")
+    assert "dense layer" in desc and "7 × 7 × 10" in desc and "10 logits" in desc
+
+
+def test_inception_module_concatenates_to_the_computed_channel_count():
+    texts = _texts("inception_module")
+    outs = [64, 128, 32, 32]
+    assert f"{' + '.join(map(str, outs))} = {sum(outs)}" in texts
+    assert "output 28 × 28 × 256" in texts and "input 28 × 28 × 192" in texts
+    assert "28 × 28 × 256" in _desc("inception_module")
+    with_1x1, without = 192 * 16 + 5 * 5 * 16 * 32, 5 * 5 * 192 * 32
+    assert f"{with_1x1:,}" in _desc("inception_module")
+    assert f"{without:,}" in _desc("inception_module")
+
+
+def test_inception_bottlenecks_have_their_own_colour():
+    root = _root("inception_module")
+    green = diagrams.OKABE_ITO["green"]
+    one_by_one = [r for r in root.iter(f"{SVG_NS}rect")
+                  if r.get("stroke") == green and float(r.get("width")) > 100]
+    assert len(one_by_one) == 4  # 64; 96 and 16 before 3×3 / 5×5; 32 after pooling
+    orange = diagrams.OKABE_ITO["orange"]
+    assert sum(r.get("stroke") == orange for r in root.iter(f"{SVG_NS}rect")) == 3
+
+
+def test_residual_blocks_add_f_of_x_and_x_three_times():
+    root = _root("residual_blocks")
+    texts = _texts("residual_blocks")
+    circles = [c for c in root.iter(f"{SVG_NS}circle") if float(c.get("r")) > 10]
+    assert len(circles) == 3  # one circled plus per block
+    assert texts.count("F(x) + x") == 3 and texts.count("F(x)") == 3
+    assert texts.count("identity") == 2
+    assert "128, stride 2" in texts and "28 × 28 × 128" in texts
+    assert "1×1 conv, 256" in texts and "1×1 conv, 64" in texts  # 64 · 4 = 256
+    shortcuts = [p for p in root.iter(f"{SVG_NS}path")
+                 if p.get("stroke") == diagrams.OKABE_ITO["blue"]]
+    assert len(shortcuts) == 3 and all(" Q " in p.get("d") for p in shortcuts)
+    neck = 256 * 64 + 9 * 64 * 64 + 64 * 256
+    assert f"{neck:,}" in _desc("residual_blocks")
+
+
+def test_dense_block_grows_by_k_and_the_transition_halves():
+    texts = _texts("dense_block")
+    c0, k, layers = 64, 32, 4
+    totals = [int(t) for t in texts if t.isdigit() and int(t) > k]
+    assert totals == [c0 + i * k for i in range(layers + 1)]  # 64, 96, ..., 192
+    assert texts.count(str(k)) == layers * (layers + 1) // 2  # the bar segments
+    assert f"C0 + L·k = {c0} + {layers}·{k} = {c0 + layers * k}" in texts
+    half = (c0 + layers * k) // 2
+    assert f"output 28 × 28 × {half}" in texts
+    desc = _desc("dense_block")
+    assert str(c0 + layers * k) in desc and f"28 × 28 × {half}" in desc
+
+
+def test_svg_path_rounds_corners_and_ends_in_an_arrowhead():
+    svg = diagrams.Svg("t", 100, 100, "t", "d")
+    svg.path([(0, 0), (50, 0), (50, 50)], radius=10, head=8)
+    body = "\n".join(svg.body)
+    assert 'd="M 0 0 L 40 0 Q 50 0 50 10 L 50 42"' in body
+    assert '<polygon points="50,50 46,42 54,42"' in body
