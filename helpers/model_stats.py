@@ -118,20 +118,20 @@ def stats_table(model, *, share: bool = False) -> str:
         return f"{100 * part / whole:5.1f}%" if whole else "     -"
 
     lines = []
-    head = f"{'layer':<16}{'output':>15}{'params':>10}"
+    head = f"{'layer':<16}{'output':>15}{'params':>12}"
     head += f"{'':>7}" if share else ""
-    head += f"{'MACs':>12}" + (f"{'':>7}" if share else "")
+    head += f"{'MACs':>15}" + (f"{'':>7}" if share else "")
     lines.append(head)
     lines.append("-" * len(head))
     for r in rows:
         shape = "×".join(str(d) for d in r.output_shape)
-        line = f"{r.name[:15]:<16}{shape:>15}{r.params:>10,}"
+        line = f"{r.name[:15]:<16}{shape:>15}{r.params:>12,}"
         line += f" {pct(r.params, total_p)}" if share else ""
-        line += f"{r.macs:>12,}" + (f" {pct(r.macs, total_m)}" if share else "")
+        line += f"{r.macs:>15,}" + (f" {pct(r.macs, total_m)}" if share else "")
         lines.append(line)
     lines.append("-" * len(head))
-    total = f"{'total':<16}{'':>15}{total_p:>10,}" + (" " * 7 if share else "")
-    lines.append(total + f"{total_m:>12,}")
+    total = f"{'total':<16}{'':>15}{total_p:>12,}" + (" " * 7 if share else "")
+    lines.append(total + f"{total_m:>15,}")
     return "\n".join(lines)
 
 

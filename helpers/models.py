@@ -147,6 +147,17 @@ def copy_weights_by_name(source, target) -> int:
 
 # ------------------------------------------------ blocks of chapters 07-09
 
+#: Momentum of the moving statistics of the book's batch-norm layers. Keras'
+#: default 0.99 averages over ~100 steps, too slowly for trainings of a few
+#: hundred steps (inference then uses stale statistics); 0.9 is PyTorch's.
+BN_MOMENTUM = 0.9
+
+
+def _bn(name):
+    from keras import layers
+
+    return layers.BatchNormalization(momentum=BN_MOMENTUM, name=name)
+
 
 def vgg_block(x, convs, filters, *, name="vgg"):
     """VGG block: `convs` 3x3 'same' convolutions with ReLU, then 2x2 max
@@ -205,14 +216,14 @@ def basic_block(x, filters, *, stride=1, name="block"):
     if stride != 1 or x.shape[-1] != filters:
         shortcut = layers.Conv2D(filters, 1, strides=stride, use_bias=False,
                                  name=f"{name}_proj")(x)
-        shortcut = layers.BatchNormalization(name=f"{name}_proj_bn")(shortcut)
+        shortcut = _bn(f"{name}_proj_bn")(shortcut)
     y = layers.Conv2D(filters, 3, strides=stride, padding="same",
                       use_bias=False, name=f"{name}_conv1")(x)
-    y = layers.BatchNormalization(name=f"{name}_bn1")(y)
+    y = _bn(f"{name}_bn1")(y)
     y = layers.Activation("relu", name=f"{name}_relu1")(y)
     y = layers.Conv2D(filters, 3, padding="same", use_bias=False,
                       name=f"{name}_conv2")(y)
-    y = layers.BatchNormalization(name=f"{name}_bn2")(y)
+    y = _bn(f"{name}_bn2")(y)
     y = layers.Add(name=f"{name}_add")([shortcut, y])
     return layers.Activation("relu", name=f"{name}_out")(y)
 
@@ -227,7 +238,7 @@ def resnet18(*, num_classes=10, input_shape=(224, 224, 3)):
     inputs = keras.Input(input_shape)
     x = layers.Conv2D(64, 7, strides=2, padding="same", use_bias=False,
                       name="stem_conv")(inputs)
-    x = layers.BatchNormalization(name="stem_bn")(x)
+    x = _bn("stem_bn")(x)
     x = layers.Activation("relu", name="stem_relu")(x)
     x = layers.MaxPooling2D(3, strides=2, padding="same", name="stem_pool")(x)
     for stage, filters in enumerate((64, 128, 256, 512), 1):
@@ -247,7 +258,7 @@ def dense_block(x, layers_count, growth_rate, *, name="dense"):
     from keras import layers
 
     for i in range(1, layers_count + 1):
-        y = layers.BatchNormalization(name=f"{name}_{i}_bn")(x)
+        y = _bn(f"{name}_{i}_bn")(x)
         y = layers.Activation("relu", name=f"{name}_{i}_relu")(y)
         y = layers.Conv2D(growth_rate, 3, padding="same", use_bias=False,
                           name=f"{name}_{i}_conv")(y)
@@ -260,7 +271,113 @@ def transition_block(x, filters, *, name="transition"):
     channels, then 2x2 average pooling."""
     from keras import layers
 
-    x = layers.BatchNormalization(name=f"{name}_bn")(x)
+    x = _bn(f"{name}_bn")(x)
     x = layers.Activation("relu", name=f"{name}_relu")(x)
     x = layers.Conv2D(filters, 1, use_bias=False, name=f"{name}_conv")(x)
     return layers.AveragePooling2D(2, name=f"{name}_pool")(x)
+
+
+# ------------------------------------------------------ chapter 07 nets
+
+
+def alexnet(*, groups=1, num_classes=1000, input_shape=(227, 227, 3)):
+    """AlexNet: five convolutions (96 11x11/4, 256 5x5, 384, 384, 256
+    3x3), three 3x3/2 max poolings, dense 4096, 4096 and the softmax.
+    groups=2 splits conv2, conv4 and conv5 in two halves that see only
+    half of the input channels, as the two GPUs of the paper did."""
+    import keras
+    from keras import layers
+
+    if groups not in (1, 2):
+        raise ValueError(f"groups must be 1 or 2, got {groups!r}")
+
+    def conv(filters, k, name, strides=1, g=1):
+        return layers.Conv2D(filters, k, strides=strides, groups=g,
+                             padding="valid" if k == 11 else "same",
+                             activation="relu", name=name)
+
+    return keras.Sequential([
+        keras.Input(input_shape),
+        conv(96, 11, "conv1", strides=4),
+        layers.MaxPooling2D(3, strides=2, name="pool1"),
+        conv(256, 5, "conv2", g=groups),
+        layers.MaxPooling2D(3, strides=2, name="pool2"),
+        conv(384, 3, "conv3"),
+        conv(384, 3, "conv4", g=groups),
+        conv(256, 3, "conv5", g=groups),
+        layers.MaxPooling2D(3, strides=2, name="pool5"),
+        layers.Flatten(name="flatten"),
+        layers.Dense(4096, activation="relu", name="fc6"),
+        layers.Dropout(0.5, name="drop6"),
+        layers.Dense(4096, activation="relu", name="fc7"),
+        layers.Dropout(0.5, name="drop7"),
+        layers.Dense(num_classes, activation="softmax", name="fc8"),
+    ], name="alexnet" if groups == 1 else "alexnet_2gpu")
+
+
+#: (convolutions, filters) of VGG-16's five blocks
+VGG16_BLOCKS = ((2, 64), (2, 128), (3, 256), (3, 512), (3, 512))
+
+
+def vgg(blocks=VGG16_BLOCKS, *, dense=4096, num_classes=1000,
+        input_shape=(224, 224, 3), name="vgg16"):
+    """A VGG network from (convolutions, filters) blocks, then two dense
+    layers of `dense` units and the softmax. With the defaults it is
+    VGG-16, with the layer names of keras.applications.VGG16."""
+    import keras
+    from keras import layers
+
+    inputs = keras.Input(input_shape)
+    x = inputs
+    for i, (convs, filters) in enumerate(blocks, 1):
+        x = vgg_block(x, convs, filters, name=f"block{i}")
+    x = layers.Flatten(name="flatten")(x)
+    x = layers.Dense(dense, activation="relu", name="fc1")(x)
+    x = layers.Dense(dense, activation="relu", name="fc2")(x)
+    outputs = layers.Dense(num_classes, activation="softmax",
+                           name="predictions")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+#: GoogLeNet's nine Inception modules: (c1, (reduce, c3), (reduce, c5), pool
+#: projection), with "pool" where a 3x3/2 max pooling comes between them
+GOOGLENET_MODULES = (
+    ("3a", (64, (96, 128), (16, 32), 32)), ("3b", (128, (128, 192), (32, 96), 64)),
+    "pool",
+    ("4a", (192, (96, 208), (16, 48), 64)), ("4b", (160, (112, 224), (24, 64), 64)),
+    ("4c", (128, (128, 256), (24, 64), 64)), ("4d", (112, (144, 288), (32, 64), 64)),
+    ("4e", (256, (160, 320), (32, 128), 128)),
+    "pool",
+    ("5a", (256, (160, 320), (32, 128), 128)), ("5b", (384, (192, 384), (48, 128), 128)),
+)
+
+
+def googlenet(*, num_classes=1000, input_shape=(224, 224, 3)):
+    """GoogLeNet (Inception v1) without its two auxiliary classifiers:
+    a convolutional stem, nine Inception modules, global average pooling,
+    dropout 0.4 and a dense softmax layer."""
+    import keras
+    from keras import layers
+
+    inputs = keras.Input(input_shape)
+    x = layers.Conv2D(64, 7, strides=2, padding="same", activation="relu",
+                      name="stem_conv1")(inputs)
+    x = layers.MaxPooling2D(3, strides=2, padding="same", name="stem_pool1")(x)
+    x = layers.Conv2D(64, 1, activation="relu", name="stem_conv2")(x)
+    x = layers.Conv2D(192, 3, padding="same", activation="relu",
+                      name="stem_conv3")(x)
+    x = layers.MaxPooling2D(3, strides=2, padding="same", name="stem_pool2")(x)
+    pools = 0
+    for item in GOOGLENET_MODULES:
+        if item == "pool":
+            pools += 1
+            x = layers.MaxPooling2D(3, strides=2, padding="same",
+                                    name=f"pool{pools}")(x)
+            continue
+        name, (c1, c2, c3, c4) = item
+        x = inception_block(x, c1, c2, c3, c4, name=f"inception_{name}")
+    x = layers.GlobalAveragePooling2D(name="gap")(x)
+    x = layers.Dropout(0.4, name="dropout")(x)
+    outputs = layers.Dense(num_classes, activation="softmax",
+                           name="predictions")(x)
+    return keras.Model(inputs, outputs, name="googlenet")
