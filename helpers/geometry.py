@@ -262,8 +262,9 @@ def receptive_field(
 ) -> list[RFRow]:
     """Receptive field after every layer of a chain of convolutions and poolings.
 
-    ``layers`` is a Keras model (a chain: Sequential, or functional without branches),
-    a list of Keras layers, or a list of ``(kernel, stride, dilation, padding)`` tuples
+    ``layers`` is a Keras model (a chain, or a functional model with branches: where
+    branches join, a unit sees the union of what its inputs see, the maximum over
+    the paths that reach it, as in Araujo et al. 2019), a list of Keras layers, or a list of ``(kernel, stride, dilation, padding)`` tuples
     (trailing items optional; dicts with those keys also work). The recursion is
 
         R_l = R_{l-1} + (K_l - 1) * D_l * J_{l-1},   J_l = J_{l-1} * S_l,   R_0 = J_0 = 1
@@ -279,15 +280,10 @@ def receptive_field(
     if axis not in (0, 1):
         raise ValueError(f"axis must be 0 (height) or 1 (width), got {axis!r}")
     items: Iterable[Any]
+    branched = False
     if hasattr(layers, "layers") and hasattr(layers, "inputs"):
         model = layers
-        for layer in model.layers:
-            inbound = getattr(layer, "_inbound_nodes", [])
-            if any(len(getattr(node, "input_tensors", ())) > 1 for node in inbound):
-                raise ValueError(
-                    f"layer {layer.name!r} merges branches; receptive_field() follows one chain "
-                    "of layers. Pass the list of layers along the path you care about."
-                )
+        branched = any(len(_parents(layer)) > 1 for layer in model.layers)
         if input_size is None:
             shape = getattr(model, "input_shape", None)
             if isinstance(shape, tuple) and len(shape) >= 3 and shape[1 + axis] is not None:
@@ -299,9 +295,11 @@ def receptive_field(
         raise TypeError(
             f"layers must be a Keras model or a list of layers/tuples, got {type(layers).__name__}"
         )
-    rows: list[RFRow] = []
-    rf, jump, start = 1, 1, 0
     size = None if input_size is None else _positive_int(input_size, "input_size")
+    if branched:
+        return _graph_rows(layers, axis, size)
+    rows: list[RFRow] = []
+    row = RFRow("input", 1, 1, 1, 1, 1, 0, size)
     for index, item in enumerate(items):
         if hasattr(item, "get_config") and not isinstance(item, (dict, list, tuple)):
             spec = _spec_from_keras(item, axis)
@@ -311,23 +309,92 @@ def receptive_field(
                 break
         else:
             spec = _spec_from_item(item, index)
-        kernel = _positive_int(spec["kernel"], "kernel")
-        stride = _positive_int(spec["stride"], "stride")
-        dilation = _positive_int(spec["dilation"], "dilation")
-        padding = spec["padding"]
-        if size is not None:
-            before, _ = resolve_padding(size, kernel, stride, padding, dilation)
-            size = conv_output_size(size, kernel, stride, padding, dilation)
-        elif isinstance(padding, str) and padding.lower() == "same" and stride > 1:
-            before = None
+        row = _step(spec, row)
+        rows.append(row)
+    return rows
+
+
+def _step(spec: dict, prev: RFRow) -> RFRow:
+    """The row after one layer described by spec, given the row before it."""
+    kernel = _positive_int(spec["kernel"], "kernel")
+    stride = _positive_int(spec["stride"], "stride")
+    dilation = _positive_int(spec["dilation"], "dilation")
+    padding = spec["padding"]
+    size, start = prev.size, prev.start
+    if size is not None:
+        before, _ = resolve_padding(size, kernel, stride, padding, dilation)
+        size = conv_output_size(size, kernel, stride, padding, dilation)
+    elif isinstance(padding, str) and padding.lower() == "same" and stride > 1:
+        before = None
+    else:
+        # Without the input size, "same" at stride 1 still pads (span-1)//2 before.
+        before, _ = resolve_padding(
+            effective_kernel(kernel, dilation), kernel, stride, padding, dilation
+        )
+    start = None if (start is None or before is None) else start - before * prev.jump
+    rf, jump = rf_step(prev.rf, prev.jump, kernel, stride, dilation)
+    return RFRow(str(spec["name"]), kernel, stride, dilation, rf, jump, start, size)
+
+
+def _parents(layer: Any) -> list[str]:
+    nodes = getattr(layer, "_inbound_nodes", [])
+    if len(nodes) > 1:
+        raise ValueError(f"layer {layer.name!r} is called {len(nodes)} times; "
+                         "receptive_field() needs each layer used once")
+    return [p.operation.name for p in nodes[0].parent_nodes] if nodes else []
+
+
+def _merge(name: str, rows: list[RFRow]) -> RFRow:
+    """A layer joining branches (Add, Concatenate, ...): its unit sees the union
+    of what the units of its inputs see (Araujo et al. 2019)."""
+    jumps = {r.jump for r in rows}
+    if len(jumps) > 1:
+        raise ValueError(f"layer {name!r} joins branches with different strides "
+                         f"so far ({sorted(jumps)}); their units are not aligned")
+    sizes = {r.size for r in rows}
+    size = sizes.pop() if len(sizes) == 1 else None
+    if all(r.start is not None for r in rows):
+        start = min(r.start for r in rows)
+        rf = max(r.start + r.rf for r in rows) - start
+    else:
+        start, rf = None, max(r.rf for r in rows)
+    return RFRow(name, 1, 1, 1, rf, jumps.pop(), start, size)
+
+
+def _graph_rows(model: Any, axis: int, size: int | None) -> list[RFRow]:
+    """Rows for a functional model with branches, in the model's layer order,
+    for the layers on a path to the output; the last row is the last layer
+    before the output (or before global pooling / Flatten)."""
+    by_name = {layer.name: layer for layer in model.layers}
+    needed: set[str] = set()
+    todo = [t._keras_history.operation.name for t in model.outputs]
+    while todo:
+        name = todo.pop()
+        if name not in needed:
+            needed.add(name)
+            todo.extend(_parents(by_name[name]))
+    state: dict[str, RFRow | str] = {}
+    rows: list[RFRow] = []
+    for layer in model.layers:
+        if layer.name not in needed:
+            continue
+        inputs = [state[p] for p in _parents(layer)]
+        if not inputs:
+            state[layer.name] = RFRow(layer.name, 1, 1, 1, 1, 1, 0, size)
+            continue
+        if "global" in inputs:
+            state[layer.name] = "global"
+            continue
+        if len(inputs) > 1:
+            row = _merge(layer.name, inputs)
         else:
-            # Without the input size, "same" at stride 1 still pads (span-1)//2 before.
-            before, _ = resolve_padding(
-                effective_kernel(kernel, dilation), kernel, stride, padding, dilation
-            )
-        start = None if (start is None or before is None) else start - before * jump
-        rf, jump = rf_step(rf, jump, kernel, stride, dilation)
-        rows.append(RFRow(str(spec["name"]), kernel, stride, dilation, rf, jump, start, size))
+            spec = _spec_from_keras(layer, axis)
+            if spec is None or spec == "stop":
+                state[layer.name] = inputs[0] if spec is None else "global"
+                continue
+            row = _step(spec, inputs[0])
+        rows.append(row)
+        state[layer.name] = row
     return rows
 
 

@@ -118,10 +118,13 @@ def test_receptive_field_rejects_what_it_cannot_follow():
 
     inp = keras.Input((16, 16, 3))
     a = keras.layers.Conv2D(4, 3)(inp)
-    b = keras.layers.Conv2D(4, 3)(inp)
-    branched = keras.Model(inp, keras.layers.Add()([a, b]))
-    with pytest.raises(ValueError, match="merges branches"):
-        receptive_field(branched)
+    b = keras.layers.Conv2D(4, 3, strides=2)(inp)
+    misaligned = keras.Model(inp, keras.layers.Concatenate()([a, a]))
+    assert receptive_field(misaligned)[-1].rf == 3
+    small = keras.Input((7, 7, 3))     # stride 1 so far, joined to stride 2
+    joined = keras.layers.Concatenate()([b, small])
+    with pytest.raises(ValueError, match="not aligned"):
+        receptive_field(keras.Model([inp, small], joined))
     with pytest.raises(ValueError, match="does not know how"):
         receptive_field([keras.layers.UpSampling2D()])
     with pytest.raises(TypeError):
@@ -290,3 +293,58 @@ def test_functions_chapter_02_displays_fit_the_code_column(function):
 
     listing = repr(helpers.show_source(function))
     assert "``" not in listing and ":func:" not in listing
+
+
+def _gradient_extent(model, size):
+    """Receptive field measured: the rows of the input whose pixels change the
+    centre unit of the last spatial layer (positive weights, so no cancelling)."""
+    import keras
+    import tensorflow as tf
+
+    for layer in model.layers:
+        if layer.weights:
+            layer.set_weights([np.full(w.shape, 0.1, "float32")
+                               for w in layer.get_weights()])
+    x = tf.ones((1, size, size, 1))
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = model(x)
+        unit = y[0, y.shape[1] // 2, y.shape[2] // 2, 0]
+    rows = np.nonzero(np.abs(tape.gradient(unit, x).numpy()[0, :, :, 0]).sum(1))[0]
+    return rows.max() - rows.min() + 1, rows.min()
+
+
+def test_branched_receptive_field_matches_the_gradient():
+    import keras
+    from keras import layers
+
+    inp = keras.Input((64, 64, 1))
+    x = layers.Conv2D(2, 3, padding="same")(inp)
+    a = layers.Conv2D(2, 5, padding="same")(x)          # branch with a 5x5
+    b = layers.AveragePooling2D(3, strides=1, padding="same")(x)
+    b = layers.Conv2D(2, 1)(b)
+    x = layers.Concatenate()([a, b])                     # Inception-like join
+    y = layers.Conv2D(2, 3, strides=2, padding="same")(x)
+    s = layers.Conv2D(2, 1, strides=2)(x)                # projection shortcut
+    x = layers.Add()([y, s])
+    x = layers.Conv2D(2, 7, dilation_rate=2, padding="same")(x)
+    model = keras.Model(inp, layers.Add()([x, layers.Conv2D(2, 1)(x)]))
+    rows = receptive_field(model)
+    extent, first = _gradient_extent(model, 64)
+    last = rows[-1]
+    assert last.rf == extent
+    centre = (model.output.shape[1] // 2)
+    assert last.window(centre)[0] == first
+    assert rows[-1].name == model.layers[-1].name   # the output is the last row
+    # a chain model still follows the chain code path
+    chain = keras.Sequential([keras.Input((32, 32, 1)), layers.Conv2D(1, 3),
+                              layers.MaxPooling2D(2), layers.Conv2D(1, 3)])
+    assert [r.rf for r in receptive_field(chain)] == [3, 4, 8]
+
+
+def test_branched_receptive_field_of_resnet50_grows_past_the_input():
+    from helpers import models
+
+    rows = receptive_field(models.resnet50())
+    assert rows[-1].name == "conv5_block3_add"
+    assert rows[-1].jump == 32 and rows[-1].rf > 224
