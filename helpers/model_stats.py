@@ -62,8 +62,7 @@ def layer_macs(layer) -> int:
         groups = getattr(layer, "groups", 1)
         return _positions(out) * out[-1] * k * (inp[-1] // groups)
     if isinstance(layer, L.Dense):
-        return _positions(out) * inp[-1] * out[-1] if len(out) > 2 else \
-            inp[-1] * out[-1]
+        return _positions(out) * inp[-1] * out[-1]  # per position, if any
     if isinstance(layer, (L.BatchNormalization, L.LayerNormalization)):
         return 0
     raise NotImplementedError(
