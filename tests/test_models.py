@@ -91,3 +91,116 @@ def test_blocks_shapes():
     assert tuple(models.transition_block(d, 28).shape[1:]) == (8, 8, 28)
     with pytest.raises(ValueError, match="convs"):
         models.vgg_block(x, 0, 8)
+
+
+# ------------------------------------------------ chapters 10-11
+
+
+def test_mobilenet_v2_is_keras_layer_for_layer():
+    """Same parameter count as keras.applications, the same weights in the
+    same order, and, given Keras' weights, the same outputs."""
+    ours = models.mobilenet_v2()
+    theirs = keras.applications.MobileNetV2(weights=None)
+    assert ours.count_params() == theirs.count_params() == 3_538_984
+    assert [w.shape for w in ours.weights] == [w.shape for w in theirs.weights]
+    rng = np.random.default_rng(0)
+    ours.set_weights([rng.normal(0, 0.05, w.shape).astype("float32")
+                      if "gamma" not in w.path and "variance" not in w.path
+                      else np.abs(rng.normal(1, 0.05, w.shape)).astype("float32")
+                      for w in theirs.weights])
+    theirs.set_weights(ours.get_weights())
+    x = rng.normal(size=(2, 224, 224, 3)).astype("float32")
+    np.testing.assert_allclose(ours(x, training=False),
+                               theirs(x, training=False), atol=1e-5)
+
+
+def test_mobilenet_v1_and_efficientnets_match_keras_counts():
+    assert models.mobilenet_v1().count_params() == 4_253_864 == \
+        keras.applications.MobileNet(weights=None).count_params()
+    # keras.applications.EfficientNetB0 adds a Normalization layer (7 numbers)
+    assert models.efficientnet().count_params() == 5_330_564
+    b1 = models.efficientnet(*models.EFFICIENTNET_SCALING["B1"][:3])
+    assert b1.count_params() + 7 == \
+        keras.applications.EfficientNetB1(weights=None).count_params()
+    lite0 = models.efficientnet_lite0()
+    assert lite0.count_params() == 4_694_024
+    assert not any("_se_" in layer.name for layer in lite0.layers)
+
+
+def test_round_filters_and_repeats():
+    assert [models.round_filters(c, 1.1) for c in (32, 16, 24, 40)] == \
+        [32, 16, 24, 48]
+    assert models.round_filters(1280, 2.0) == 2560
+    assert models.round_filters(3, 1.0) == 8               # never below 8
+    assert [models.round_repeats(r, 3.1) for r in (1, 2, 3, 4)] == \
+        [4, 7, 10, 13]
+
+
+def test_mbconv_shapes_skip_and_squeeze_excite():
+    x = keras.Input((16, 16, 24))
+    y = models.mbconv_block(x, 24, name="a")
+    assert tuple(y.shape[1:]) == (16, 16, 24)
+    m = keras.Model(x, y)
+    assert m.get_layer("a_expand").filters == 144
+    assert m.layers[-1].name == "a_add"                    # skip when it fits
+    # the linear bottleneck: no activation after the projection
+    assert not any(layer.name.startswith("a_project_relu") for layer in m.layers)
+    y = models.mbconv_block(x, 40, stride=2, se_ratio=0.25, name="b",
+                            activation="swish")
+    m = keras.Model(x, y)
+    assert tuple(y.shape[1:]) == (8, 8, 40)
+    assert m.get_layer("b_se_reduce").filters == 6         # int(24 * 0.25)
+    assert m.get_layer("b_se_expand").filters == 144
+    assert "b_add" not in [layer.name for layer in m.layers]
+    with pytest.raises(ValueError, match="stride"):
+        models.mbconv_block(x, 24, stride=3)
+    with pytest.raises(ValueError, match="se_ratio"):
+        models.mbconv_block(x, 24, se_ratio=1.5)
+    with pytest.raises(ValueError, match="activation"):
+        models.mbconv_block(x, 24, activation="gelu")
+    with pytest.raises(ValueError, match="expansion"):
+        models.mbconv_block(x, 24, expansion=0)
+
+
+def test_squeeze_excite_scales_each_channel_by_a_gate():
+    x = keras.Input((4, 4, 6))
+    m = keras.Model(x, models.squeeze_excite(x, 2, name="se"))
+    data = np.random.default_rng(1).normal(size=(1, 4, 4, 6)).astype("float32")
+    out = m(data).numpy()
+    gate = out / data                                       # one number per channel
+    assert np.allclose(gate, gate[:, :1, :1, :], atol=1e-5)
+    assert ((gate > 0) & (gate < 1)).all()
+
+
+def test_channel_shuffle_is_a_permutation_that_mixes_groups():
+    groups, per = 3, 4
+    x = keras.Input((1, 1, groups * per))
+    m = keras.Model(x, models.channel_shuffle(x, groups))
+    order = m(np.arange(12, dtype="float32").reshape(1, 1, 1, 12)).numpy()
+    order = order.ravel().astype(int)
+    assert sorted(order) == list(range(12))
+    assert list(order) == list(np.arange(12).reshape(groups, per).T.ravel())
+    # every new group of `per` channels holds channels from every old group
+    for new_group in order.reshape(per, groups):
+        assert sorted(new_group // per) == list(range(groups))
+    with pytest.raises(ValueError, match="groups"):
+        models.channel_shuffle(keras.Input((2, 2, 10)), 3)
+
+
+def test_shufflenet_and_separable_blocks():
+    x = keras.Input((16, 16, 24))
+    assert tuple(models.shufflenet_block(x, 24, groups=3).shape[1:]) == \
+        (16, 16, 24)
+    y = models.shufflenet_block(x, 96, groups=3, stride=2, name="s2")
+    assert tuple(y.shape[1:]) == (8, 8, 96)
+    with pytest.raises(ValueError, match="must equal"):
+        models.shufflenet_block(x, 48, groups=3)
+    with pytest.raises(ValueError, match="groups"):
+        models.shufflenet_block(x, 24, groups=4)
+    y = models.depthwise_separable_block(x, 32, stride=2, name="d")
+    m = keras.Model(x, y)
+    assert tuple(y.shape[1:]) == (8, 8, 32)
+    assert m.get_layer("d_dw").count_params() == 3 * 3 * 24
+    assert m.get_layer("d_pw").count_params() == 24 * 32
+    with pytest.raises(ValueError, match="filters"):
+        models.depthwise_separable_block(x, 0)
