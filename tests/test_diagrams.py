@@ -134,7 +134,8 @@ def test_number_formatting():
 # ------------------------------------------------- architecture block diagrams
 
 ARCHITECTURES = ["vgg_block", "nin_block", "inception_module", "residual_blocks",
-                 "dense_block"]
+                 "dense_block", "depthwise_separable", "inverted_residual",
+                 "channel_shuffle", "compound_scaling"]
 
 
 def _desc(name: str) -> str:
@@ -249,6 +250,99 @@ def test_dense_block_grows_by_k_and_the_transition_halves():
     assert f"output 28 × 28 × {half}" in texts
     desc = _desc("dense_block")
     assert str(c0 + layers * k) in desc and f"28 × 28 × {half}" in desc
+
+
+def test_depthwise_separable_counts_weights_and_multiply_adds():
+    texts = _texts("depthwise_separable")
+    h = w = 8
+    c_in, c_out, k = 16, 32, 3
+    standard, depthwise, pointwise = k * k * c_in * c_out, k * k * c_in, c_in * c_out
+    separable = depthwise + pointwise
+    assert (standard, depthwise, pointwise, separable) == (4608, 144, 512, 656)
+    assert f"3·3·16·32 = {standard:,} weights" in texts
+    assert f"3·3·16 + 16·32 = {depthwise} + {pointwise} = {separable} weights" in texts
+    assert f"{standard:,} / {separable} = {standard / separable:.1f}× fewer weights " \
+           "and multiply-adds" in texts
+    assert "7.0×" in texts[-1]
+    assert f"8·8·{standard:,} = {h * w * standard:,} multiply-adds" in texts  # 294,912
+    assert f"8·8·{separable} = {h * w * separable:,} multiply-adds" in texts  # 41,984
+    assert texts.count("8 × 8 × 32") == 2 and texts.count("input 8 × 8 × 16") == 2
+    assert "8 × 8 × 16" in texts  # between the depthwise and the pointwise step
+    assert texts.count("one filter reads all 16") == 2
+    root = _root("depthwise_separable")
+    one_to_one = [el for el in root.iter(f"{SVG_NS}line")
+                  if el.get("x1") == el.get("x2") and el.get("stroke-width") == "2.5"]
+    assert len(one_to_one) == c_in  # one depthwise filter per channel
+    assert "4,608" in _desc("depthwise_separable") and "656" in _desc("depthwise_separable")
+
+
+def test_inverted_residual_expands_by_t_and_projects_linearly():
+    texts = _texts("inverted_residual")
+    c, t = 24, 6
+    assert "1×1 conv, 144" in texts and 6 * 24 == 144
+    assert f"t = {t}: {c} → {t}·{c} = {t * c}" in texts
+    assert texts.count(str(t * c)) == 2 and texts.count(str(c)) == 2  # the bars
+    assert ["3×3 depthwise", "stride 1", "BN, ReLU6"] == texts[
+        texts.index("3×3 depthwise"):texts.index("3×3 depthwise") + 3]
+    assert "BN, linear" in texts and "1×1 conv, 24" in texts
+    assert texts.count("BN, ReLU6") == 2  # the projection has no activation
+    assert texts.count("ReLU") == 1  # after the ResNet addition only
+    assert texts.count("F(x) + x") == 2
+    assert "56 × 56 × 24" in texts and "56 × 56 × 256" in texts
+    weights = c * t * c + 9 * t * c + t * c * c
+    assert f"{weights:,} weights (vs {256 * 64 + 9 * 64 * 64 + 64 * 256:,})" in texts
+    desc = _desc("inverted_residual")
+    assert "linear bottleneck" in desc and "stride is 1" in desc and "144" in desc
+
+
+def test_channel_shuffle_draws_the_numpy_permutation():
+    g, n = 3, 3
+    perm = np.arange(g * n).reshape(g, n).T.flatten()
+    texts = _texts("channel_shuffle")
+    cells = [int(t) for t in texts if t.isdigit()]
+    # old order, new order, then the reshaped and the transposed 3 × 3 grids
+    assert cells[: g * n] == list(range(g * n))
+    assert cells[g * n: 2 * g * n] == perm.tolist() == [0, 3, 6, 1, 4, 7, 2, 5, 8]
+    assert cells[2 * g * n:] == list(range(g * n)) + perm.tolist()
+    assert ", ".join(map(str, perm)) in texts
+    # every group of the second group convolution gets one channel of every group
+    for k in range(g):
+        assert sorted(perm[k * n:(k + 1) * n] // n) == list(range(g))
+    root = _root("channel_shuffle")
+    colours = diagrams.CHANNEL_COLOURS
+    moves = [el for el in root.iter(f"{SVG_NS}line") if el.get("stroke") in colours]
+    assert [el.get("stroke") for el in moves] == [colours[c // n] for c in perm]
+    starts = [float(el.get("x1")) for el in moves]
+    ends = [float(el.get("x2")) for el in moves]
+    assert ends == sorted(ends)  # the j-th line ends at new position j ...
+    assert np.argsort(np.argsort(starts)).tolist() == perm.tolist()  # ... from perm[j]
+    assert ", ".join(map(str, perm)) in _desc("channel_shuffle")
+
+
+def test_compound_scaling_labels_the_coefficients():
+    alpha, beta, gamma, phi = 1.2, 1.1, 1.15, 3
+    base = alpha * beta**2 * gamma**2
+    assert f"{base:.2f}" == "1.92"
+    texts = _texts("compound_scaling")
+    assert "α = 1.2, β = 1.1, γ = 1.15 (grid search at φ = 1)" in texts
+    assert "FLOPs ∝ d·w²·r²: α·β²·γ² = 1.92 ≈ 2, so FLOPs ≈ 2φ" in texts
+    assert f"d ×{alpha**phi:.2f}" in texts and f"w ×{beta**phi:.2f}" in texts
+    assert f"r ×{gamma**phi:.2f}" in texts
+    assert f"FLOPs ×{base**phi:.2f}" in texts and f"FLOPs ×{gamma**(2 * phi):.2f}" in texts
+    assert texts.count(f"d ×{alpha**phi:.2f}") == 2  # depth alone and compound
+    root = _root("compound_scaling")
+    sups = [el for el in root.iter(f"{SVG_NS}tspan") if el.text == "φ"]
+    assert sups and all(int(el.get("dy", "0")) <= 0 for el in sups)  # raised
+    layers = round(4 * alpha**phi)
+    assert f"{4} → {layers} layers" in _desc("compound_scaling")
+
+
+def test_superscripts_are_raised_and_subscripts_lowered():
+    rich = diagrams._rich("C_{in} = 2^{φ} x", 20)
+    assert rich == ('C<tspan dy="6" font-size="16">in</tspan><tspan dy="-6"> = 2'
+                    '</tspan><tspan dy="-8" font-size="16">φ</tspan>'
+                    '<tspan dy="8"> x</tspan>')
+    assert diagrams._text_width("2^{φ}", 20) == diagrams._text_width("2φ", 20)
 
 
 def test_svg_path_rounds_corners_and_ends_in_an_arrowhead():
