@@ -37,3 +37,20 @@ def decode_predictions(preds, top: int = 5) -> list[list[tuple[str, str, float]]
     names = class_index()
     order = np.argsort(-preds, axis=1)[:, :top]
     return [[(*names[i], float(p[i])) for i in row] for p, row in zip(preds, order)]
+
+
+def center_square(image, size: int = 224) -> np.ndarray:
+    """The largest centred square of an (H, W, 3) image, resized to size x size
+    (bilinear), as float32 in the image's own range: the usual ImageNet crop."""
+    import tensorflow as tf
+
+    image = np.asarray(image)
+    if image.ndim != 3 or image.shape[-1] != 3:
+        raise ValueError(f"expected an (H, W, 3) image, got shape {image.shape}")
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise ValueError(f"size must be a positive int, got {size!r}")
+    h, w = image.shape[:2]
+    s = min(h, w)
+    top, left = (h - s) // 2, (w - s) // 2
+    crop = image[top:top + s, left:left + s].astype("float32")
+    return tf.image.resize(crop, (size, size)).numpy()

@@ -63,7 +63,8 @@ def layer_macs(layer) -> int:
         return _positions(out) * out[-1] * k * (inp[-1] // groups)
     if isinstance(layer, L.Dense):
         return _positions(out) * inp[-1] * out[-1]  # per position, if any
-    if isinstance(layer, (L.BatchNormalization, L.LayerNormalization)):
+    if isinstance(layer, (L.BatchNormalization, L.LayerNormalization,
+                          L.Normalization)):
         return 0
     raise NotImplementedError(
         f"layer {layer.name!r} ({kind}) has weights but no multiply-add "
@@ -199,3 +200,24 @@ def cards_table(cards) -> str:
                      f"{c.ms_per_image:>8.3f}{c.accuracy:>9.2%}"
                      f"{c.train_seconds:>7.0f}s")
     return "\n".join(lines)
+
+
+def pareto_front(costs, accuracies) -> list[int]:
+    """Indices of the models that no other model beats: none is at most as
+    costly and at least as accurate, and strictly better in one of the two.
+    Sorted from the cheapest to the most costly."""
+    import numpy as np
+
+    costs = np.asarray(costs, dtype=float)
+    accuracies = np.asarray(accuracies, dtype=float)
+    if costs.shape != accuracies.shape or costs.ndim != 1 or not costs.size:
+        raise ValueError(f"costs and accuracies must be two equally long "
+                         f"non-empty lists, got shapes {costs.shape} and "
+                         f"{accuracies.shape}")
+    front = []
+    for i in range(costs.size):
+        dominated = ((costs <= costs[i]) & (accuracies >= accuracies[i])
+                     & ((costs < costs[i]) | (accuracies > accuracies[i])))
+        if not dominated.any():
+            front.append(i)
+    return sorted(front, key=lambda i: (costs[i], -accuracies[i]))

@@ -570,11 +570,12 @@ MOBILENET_V2_STAGES = ((1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2),
 
 def mobilenet_v2(*, num_classes=1000, input_shape=(224, 224, 3),
                  stages=MOBILENET_V2_STAGES, stem=32, head=1280,
-                 name="mobilenet_v2"):
+                 classifier_activation="softmax", name="mobilenet_v2"):
     """MobileNetV2 (width 1.0 with the defaults): a 3x3/2 convolution,
     17 inverted residual blocks (mbconv_block without squeeze-excite,
     ReLU6), a 1x1 convolution to `head` channels, global average pooling
-    and a dense softmax layer. With the defaults its parameter count is
+    and a dense layer (softmax unless classifier_activation=None, which
+    returns logits). With the defaults its parameter count is
     keras.applications.MobileNetV2(weights=None)'s, 3,538,984, and its
     layers are in the same order, one to one. Smaller `stages`, `stem`
     and `head` give the book's small versions."""
@@ -594,7 +595,7 @@ def mobilenet_v2(*, num_classes=1000, input_shape=(224, 224, 3),
     x = layers.Conv2D(head, 1, use_bias=False, name="head_conv")(x)
     x = _act("relu6", "head_relu")(_bn("head_bn")(x))
     x = layers.GlobalAveragePooling2D(name="gap")(x)
-    outputs = layers.Dense(num_classes, activation="softmax",
+    outputs = layers.Dense(num_classes, activation=classifier_activation,
                            name="predictions")(x)
     return keras.Model(inputs, outputs, name=name)
 
@@ -633,11 +634,13 @@ def round_repeats(repeats, depth):
 def efficientnet(width=1.0, depth=1.0, resolution=224, *, dropout=0.2,
                  se_ratio=0.25, activation="swish", stages=EFFICIENTNET_B0_STAGES,
                  stem=32, head=1280, scale_ends=True, num_classes=1000,
-                 channels=3, name="efficientnet"):
+                 channels=3, classifier_activation="softmax",
+                 name="efficientnet"):
     """An EfficientNet from mbconv_block: a 3x3/2 stem, the `stages` with
     channels scaled by `width` (round_filters) and blocks by `depth`
     (round_repeats) on resolution x resolution inputs, a 1x1 convolution
-    to `head` channels, global average pooling, dropout and a softmax.
+    to `head` channels, global average pooling, dropout and a dense
+    layer (softmax unless classifier_activation=None: logits).
     scale_ends=False keeps the stem and head unscaled, as the Lite models
     do. With the defaults it is EfficientNet-B0 without Keras' built-in
     input normalisation (5,330,564 parameters; keras.applications adds a
@@ -665,7 +668,7 @@ def efficientnet(width=1.0, depth=1.0, resolution=224, *, dropout=0.2,
     x = _act(activation, "head_relu")(_bn("head_bn")(x))
     x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
     x = layers.Dropout(dropout, name="dropout")(x)
-    outputs = layers.Dense(num_classes, activation="softmax",
+    outputs = layers.Dense(num_classes, activation=classifier_activation,
                            name="predictions")(x)
     return keras.Model(inputs, outputs, name=name)
 

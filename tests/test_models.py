@@ -204,3 +204,48 @@ def test_shufflenet_and_separable_blocks():
     assert m.get_layer("d_pw").count_params() == 24 * 32
     with pytest.raises(ValueError, match="filters"):
         models.depthwise_separable_block(x, 0)
+
+
+def test_pareto_front():
+    costs = [1, 2, 3, 4, 2]
+    accs = [0.5, 0.7, 0.6, 0.9, 0.7]
+    # 3 (cost 3, 0.6) is beaten by 1 (cost 2, 0.7); 1 and 4 tie, both kept
+    assert model_stats.pareto_front(costs, accs) == [0, 1, 4, 3]
+    assert model_stats.pareto_front([5], [0.1]) == [0]
+    with pytest.raises(ValueError, match="equally long"):
+        model_stats.pareto_front([1, 2], [0.5])
+    with pytest.raises(ValueError, match="non-empty"):
+        model_stats.pareto_front([], [])
+
+
+def test_zoo_models_take_fashion_mnist_and_return_logits():
+    from helpers import zoo
+
+    names = set()
+    for chapter, make in zoo.SMALL_MODELS:
+        model = make()
+        assert tuple(model.input_shape[1:]) == (28, 28, 1), model.name
+        assert tuple(model.output_shape[1:]) == (10,), model.name
+        assert model.layers[-1].get_config().get("activation") in \
+            (None, "linear"), model.name
+        names.add(model.name)
+        assert 5 <= chapter <= 11
+    assert len(names) == len(zoo.SMALL_MODELS)
+    big = zoo.small_efficientnet(1.1 ** 2, 1.2 ** 2, 37)
+    assert big.input_shape[1:3] == (37, 37)
+    assert model_stats.count_macs(big) > model_stats.count_macs(
+        zoo.small_efficientnet())
+
+
+def test_center_square():
+    from helpers import imagenet
+
+    image = np.zeros((100, 160, 3), "uint8")
+    image[:, 30:130] = 200                       # the centred 100x100 square
+    out = imagenet.center_square(image, 50)
+    assert out.shape == (50, 50, 3) and out.dtype == np.float32
+    assert np.allclose(out, 200)
+    with pytest.raises(ValueError, match="size"):
+        imagenet.center_square(image, 0)
+    with pytest.raises(ValueError, match="H, W, 3"):
+        imagenet.center_square(image[..., 0])

@@ -286,8 +286,9 @@ def lint_notebook(path: Path) -> list[str]:
         where = f"markdown cell {j}"
         outside, _ = split_dropdowns(md)
         bold = re.findall(r"\*\*(?=\S)([^*]+?)(?<=\S)\*\*", outside)
-        if any("solution" in b.lower() for b in bold) or re.search(
-                r"^#+ .*solution", outside, re.IGNORECASE | re.MULTILINE):
+        # \b: a bold **resolution** is not a solution
+        if any(re.search(r"\bsolution", b, re.IGNORECASE) for b in bold) or re.search(
+                r"^#+ .*\bsolution", outside, re.IGNORECASE | re.MULTILINE):
             problems.append(f"{where}: a solution stands outside a dropdown fold")
         if INTERNAL_RE.search(md):
             problems.append(f"{where} refers to internal sources "
