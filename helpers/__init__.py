@@ -17,6 +17,8 @@ Each module holds one concern and says which chapter teaches it:
 - :mod:`helpers.training` — tf.data input, fit with compact output, strategy,
   learning curves, ablations over seeds (chapter 05 on).
 - :mod:`helpers.augment` — data augmentation from the formulas (chapter 06).
+- :mod:`helpers.pixels` — optimising an image's pixels through a frozen network
+  (feature inversion, Deep Dream, style transfer: chapters 13 and 14).
 
 Modules import in one direction (tests/test_layering.py): assets before data,
 data and layers before models, models before training and plots.

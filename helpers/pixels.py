@@ -1,0 +1,162 @@
+"""Optimising the pixels of an image instead of a network's weights.
+
+Feature inversion and Deep Dream (chapter 13) and neural style transfer
+(chapter 14) share one loop: start from an image, compute a loss of the
+image through a frozen network, and let an optimiser change the pixels.
+:func:`optimise_pixels` is that loop, compiled once per call with
+``tf.function``; :func:`total_variation` is the smoothness penalty all
+three add to keep the image from filling with high-frequency noise.
+
+The loss function receives the (N, H, W, C) image variable and returns
+either a scalar tensor or a dict of named scalar tensors; the dict's
+values are summed into the total, and every name gets its own curve in
+the returned history, so a chapter can plot the content, style and
+variation terms separately.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from helpers.validate import positive_int
+
+
+def _tf():
+    import tensorflow as tf
+
+    return tf
+
+
+def total_variation(images):
+    """Mean over the batch of the summed squared differences between
+    neighbouring pixels, down and across: (N, H, W, C) → scalar tensor.
+
+    Squared rather than absolute differences: smooth everywhere, so the
+    gradient does not jump when two neighbours become equal.
+    """
+    tf = _tf()
+    images = tf.convert_to_tensor(images)
+    if images.shape.rank != 4:
+        raise ValueError(
+            f"total_variation expects images of shape (N, H, W, C), got {images.shape}")
+    down = images[:, 1:, :, :] - images[:, :-1, :, :]
+    across = images[:, :, 1:, :] - images[:, :, :-1, :]
+    per_image = (tf.reduce_sum(tf.square(down), axis=[1, 2, 3])
+                 + tf.reduce_sum(tf.square(across), axis=[1, 2, 3]))
+    return tf.reduce_mean(per_image)
+
+
+@dataclass
+class PixelRun:
+    """What :func:`optimise_pixels` returns: the final image and the loss
+    curves (one list per loss name, plus ``"total"``), recorded every step."""
+
+    image: np.ndarray
+    history: dict[str, list[float]] = field(default_factory=dict)
+
+
+def _check_start(start) -> np.ndarray:
+    image = np.asarray(start)
+    if image.ndim != 4:
+        raise ValueError(
+            f"start must be a batch of images (N, H, W, C); got shape {image.shape}. "
+            "Add a batch axis with image[None] for a single image.")
+    if not np.issubdtype(image.dtype, np.number) or np.iscomplexobj(image):
+        raise TypeError(f"start must hold real numbers, got dtype {image.dtype}")
+    if not np.all(np.isfinite(image)):
+        raise ValueError("start contains NaN or infinite values")
+    return image.astype(np.float32)
+
+
+def _check_range(value_range) -> tuple[float, float] | None:
+    if value_range is None:
+        return None
+    if isinstance(value_range, (str, bytes)):
+        raise TypeError(f"value_range must be a pair (low, high) or None, got {value_range!r}")
+    try:
+        low, high = (float(v) for v in value_range)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"value_range must be a pair (low, high) or None, got {value_range!r}") from None
+    if not low < high:
+        raise ValueError(f"value_range needs low < high, got ({low}, {high})")
+    return low, high
+
+
+def _as_losses(result) -> dict:
+    """The loss function's result as {name: scalar tensor}."""
+    tf = _tf()
+    losses = dict(result) if isinstance(result, Mapping) else {"loss": result}
+    if not losses:
+        raise ValueError("the loss function returned an empty dict")
+    for name, value in losses.items():
+        if not isinstance(name, str) or name == "total":
+            raise ValueError(f"loss names must be strings other than 'total', got {name!r}")
+        if tf.convert_to_tensor(value).shape.rank != 0:
+            raise ValueError(
+                f"loss {name!r} must be a scalar, got shape {tf.convert_to_tensor(value).shape}"
+                " (reduce it, e.g. with tf.reduce_mean)")
+    return losses
+
+
+def optimise_pixels(
+    loss_fn: Callable,
+    start,
+    *,
+    steps: int,
+    learning_rate: float = 0.02,
+    value_range: tuple[float, float] | None = None,
+) -> PixelRun:
+    """Minimise ``loss_fn(image)`` over the pixels of ``start`` with Adam.
+
+    - ``loss_fn(image)`` gets the (N, H, W, C) float32 variable and returns a
+      scalar tensor or a dict of named scalar tensors (summed into the total).
+      To *maximise* something (Deep Dream), return its negative.
+    - ``start``: the initial image batch (noise, the content photo, ...); it
+      is copied, never changed.
+    - ``value_range``: after every step the pixels are clipped into
+      ``(low, high)``, so they stay valid inputs; None leaves them free.
+
+    Returns a :class:`PixelRun` with the final image (NumPy) and one loss
+    curve per name plus ``"total"``, each ``steps`` long.
+    """
+    tf = _tf()
+    if not callable(loss_fn):
+        raise TypeError(f"loss_fn must be callable, got {type(loss_fn).__name__}")
+    steps = positive_int(steps, "steps")
+    if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float)) \
+            or not math.isfinite(learning_rate) or learning_rate <= 0:
+        raise ValueError(f"learning_rate must be a positive number, got {learning_rate!r}")
+    image_start = _check_start(start)
+    bounds = _check_range(value_range)
+
+    import keras
+
+    image = tf.Variable(image_start)
+    optimizer = keras.optimizers.Adam(learning_rate=learning_rate)
+    names = list(_as_losses(loss_fn(tf.convert_to_tensor(image_start))))
+
+    @tf.function
+    def step():
+        with tf.GradientTape() as tape:
+            losses = _as_losses(loss_fn(image))
+            total = tf.add_n([tf.cast(losses[n], tf.float32) for n in names])
+        gradient = tape.gradient(total, image)
+        if gradient is None:
+            raise ValueError("the loss does not depend on the image (no gradient)")
+        optimizer.apply_gradients([(gradient, image)])
+        if bounds is not None:
+            image.assign(tf.clip_by_value(image, bounds[0], bounds[1]))
+        return total, [tf.cast(losses[n], tf.float32) for n in names]
+
+    history: dict[str, list[float]] = {name: [] for name in names + ["total"]}
+    for _ in range(steps):
+        total, parts = step()
+        history["total"].append(float(total))
+        for name, value in zip(names, parts):
+            history[name].append(float(value))
+    return PixelRun(image.numpy(), history)

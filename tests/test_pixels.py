@@ -1,0 +1,89 @@
+"""helpers.pixels: the pixel-optimisation loop and the total-variation penalty."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from helpers.pixels import PixelRun, optimise_pixels, total_variation
+
+
+def test_total_variation_by_hand():
+    image = np.zeros((1, 3, 3, 1), np.float32)
+    image[0, 1, 1, 0] = 2.0  # one bright pixel: 4 neighbours differ by 2
+    assert float(total_variation(image)) == pytest.approx(4 * 2.0 ** 2)
+    flat = np.full((2, 5, 4, 3), 0.7, np.float32)
+    assert float(total_variation(flat)) == 0.0
+
+
+def test_total_variation_is_a_batch_mean():
+    a = np.random.default_rng(0).random((1, 6, 6, 3)).astype(np.float32)
+    both = np.concatenate([a, np.zeros_like(a)])
+    assert float(total_variation(both)) == pytest.approx(float(total_variation(a)) / 2)
+
+
+def test_total_variation_refuses_other_ranks():
+    with pytest.raises(ValueError, match=r"\(N, H, W, C\)"):
+        total_variation(np.zeros((4, 4, 3), np.float32))
+
+
+def test_optimise_pixels_reaches_a_target_and_records_every_term():
+    target = np.random.default_rng(1).random((1, 8, 8, 3)).astype(np.float32)
+
+    def losses(image):
+        return {"fit": tf.reduce_mean(tf.square(image - target)),
+                "smooth": 1e-4 * total_variation(image)}
+
+    start = np.zeros_like(target)
+    run = optimise_pixels(losses, start, steps=300, learning_rate=0.05)
+    assert isinstance(run, PixelRun)
+    assert set(run.history) == {"fit", "smooth", "total"}
+    assert all(len(curve) == 300 for curve in run.history.values())
+    assert run.history["fit"][-1] < 0.01 * run.history["fit"][0]
+    np.testing.assert_allclose(
+        run.history["total"], np.add(run.history["fit"], run.history["smooth"]), rtol=1e-5)
+    assert np.all(start == 0), "the start image must not be changed"
+
+
+def test_value_range_clips_every_step():
+    def push_up(image):
+        return -tf.reduce_mean(image)  # maximise the mean: pixels run to the top
+
+    run = optimise_pixels(push_up, np.full((1, 4, 4, 1), 0.5), steps=50,
+                          learning_rate=0.1, value_range=(0.0, 1.0))
+    assert run.image.max() <= 1.0 and run.image.min() >= 0.0
+    assert run.image.min() == pytest.approx(1.0)
+    assert list(run.history) == ["loss", "total"]
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(steps=0), ValueError, "steps"),
+    (dict(steps=2.0), TypeError, "steps"),
+    (dict(steps=3, learning_rate=0), ValueError, "learning_rate"),
+    (dict(steps=3, learning_rate=float("nan")), ValueError, "learning_rate"),
+    (dict(steps=3, value_range=(1.0, 0.0)), ValueError, "low < high"),
+    (dict(steps=3, value_range="01"), TypeError, "value_range"),
+    (dict(steps=3, value_range=3), TypeError, "value_range"),
+])
+def test_bad_arguments(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        optimise_pixels(lambda x: tf.reduce_sum(x), np.zeros((1, 2, 2, 1)), **kwargs)
+
+
+def test_bad_start_and_bad_losses():
+    loss = lambda x: tf.reduce_sum(x)  # noqa: E731
+    with pytest.raises(ValueError, match=r"image\[None\]"):
+        optimise_pixels(loss, np.zeros((2, 2, 1)), steps=1)
+    with pytest.raises(ValueError, match="NaN"):
+        optimise_pixels(loss, np.full((1, 2, 2, 1), np.nan), steps=1)
+    with pytest.raises(TypeError, match="real numbers"):
+        optimise_pixels(loss, np.zeros((1, 2, 2, 1), complex), steps=1)
+    with pytest.raises(TypeError, match="callable"):
+        optimise_pixels("loss", np.zeros((1, 2, 2, 1)), steps=1)
+    with pytest.raises(ValueError, match="scalar"):
+        optimise_pixels(lambda x: x * 2, np.zeros((1, 2, 2, 1)), steps=1)
+    with pytest.raises(ValueError, match="'total'"):
+        optimise_pixels(lambda x: {"total": tf.reduce_sum(x)}, np.zeros((1, 2, 2, 1)), steps=1)
+    with pytest.raises(ValueError, match="does not depend"):
+        optimise_pixels(lambda x: tf.constant(1.0), np.zeros((1, 2, 2, 1)), steps=1)
