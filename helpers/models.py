@@ -5,6 +5,8 @@ Chapter 05: lenet5() (classic and modern) and simple_cnn().
 
 from __future__ import annotations
 
+from helpers.validate import positive_int
+
 
 def lenet5(activation="relu", pooling="max", *, num_classes=10,
            input_shape=(28, 28, 1), pad_to=32):
@@ -399,11 +401,6 @@ def _act(kind, name):
                      f"got {kind!r}")
 
 
-def _positive_int(value, what):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{what} must be a positive integer, got {value!r}")
-
-
 def depthwise_separable_block(x, filters, *, kernel_size=3, stride=1,
                               activation="relu6", name="sep"):
     """MobileNetV1's block: a k x k depthwise convolution (one filter per
@@ -411,7 +408,7 @@ def depthwise_separable_block(x, filters, *, kernel_size=3, stride=1,
     convolution to `filters` channels, batch norm and activation."""
     from keras import layers
 
-    _positive_int(filters, "filters")
+    positive_int(filters, "filters")
     x = layers.DepthwiseConv2D(kernel_size, strides=stride, padding="same",
                                use_bias=False, name=f"{name}_dw")(x)
     x = _act(activation, f"{name}_dw_relu")(_bn(f"{name}_dw_bn")(x))
@@ -426,7 +423,7 @@ def squeeze_excite(x, squeezed, *, activation="swish", name="se"):
     channel of x is multiplied by its weight."""
     from keras import layers
 
-    _positive_int(squeezed, "squeezed")
+    positive_int(squeezed, "squeezed")
     s = layers.GlobalAveragePooling2D(keepdims=True,
                                       name=f"{name}_squeeze")(x)
     s = layers.Conv2D(squeezed, 1, name=f"{name}_reduce")(s)
@@ -451,8 +448,8 @@ def mbconv_block(x, filters, *, expansion=6, kernel_size=3, stride=1,
     _add."""
     from keras import layers
 
-    _positive_int(filters, "filters")
-    _positive_int(expansion, "expansion")
+    positive_int(filters, "filters")
+    positive_int(expansion, "expansion")
     if stride not in (1, 2):
         raise ValueError(f"stride must be 1 or 2, got {stride!r}")
     if not 0 <= se_ratio <= 1:
@@ -483,7 +480,7 @@ def channel_shuffle(x, groups, *, name="shuffle"):
     group i moves to position j * groups + i."""
     from keras import layers
 
-    _positive_int(groups, "groups")
+    positive_int(groups, "groups")
     h, w, c = x.shape[1:]
     if c % groups:
         raise ValueError(f"{c} channels do not split into {groups} groups")
@@ -501,7 +498,7 @@ def shufflenet_block(x, filters, *, groups=3, stride=1, name="shuffle"):
     convolution supplies filters - C_in channels. ReLU at the end."""
     from keras import layers
 
-    _positive_int(filters, "filters")
+    positive_int(filters, "filters")
     c_in = x.shape[-1]
     out = filters if stride == 1 else filters - c_in
     if stride == 1 and filters != c_in:
@@ -650,7 +647,7 @@ def efficientnet(width=1.0, depth=1.0, resolution=224, *, dropout=0.2,
 
     if not (width > 0 and depth > 0):
         raise ValueError(f"width and depth must be > 0, got {width}, {depth}")
-    _positive_int(resolution, "resolution")
+    positive_int(resolution, "resolution")
     ends = (lambda c: round_filters(c, width)) if scale_ends else int
     inputs = keras.Input((resolution, resolution, channels))
     x = layers.Conv2D(ends(stem), 3, strides=2, padding="same",
