@@ -76,8 +76,9 @@ def small_inception():
 
 
 def small_resnet():
-    """Chapter 09: a strided stem and three basic residual blocks (16, 32,
-    64 filters; the last two halve the size), GAP."""
+    """Chapter 09: the residual network of its degradation experiment with
+    one basic block per stage, twice as wide (16, 32, 64 filters; the last
+    two halve the size), GAP."""
     keras, layers = _keras()
     inputs = keras.Input(INPUT_SHAPE)
     x = layers.Conv2D(16, 3, strides=2, padding="same", use_bias=False)(inputs)
