@@ -30,10 +30,18 @@ def pytest_collection_modifyitems(session, config, items):
             parent.skip_compare = tuple(skip) + ("stderr",)
 
 
+_failed: set[str] = set()
+#: where the last run's times are kept (pytest's cache), for
+#: ``python -m tools.landing --times-from-tests``
+CACHE_KEY = "cnnbook/notebook_times"
+
+
 def pytest_runtest_logreport(report):
     path = report.nodeid.split("::")[0]
     if path.endswith(".ipynb"):
         _notebook_seconds[path] += report.duration
+        if report.failed:
+            _failed.add(path)
 
 
 @pytest.hookimpl(trylast=True)
@@ -46,3 +54,9 @@ def pytest_terminal_summary(terminalreporter):
         flag = "   <-- over the ~120 s chapter budget" if secs > 120 else ""
         tr.write_line(f"{secs:7.1f} s  {path}{flag}")
     tr.write_line(f"{sum(_notebook_seconds.values()):7.1f} s  all notebooks (cell time, summed)")
+    cache = getattr(tr.config, "cache", None)
+    if cache is not None:  # only notebooks that passed: a failed run's time means little
+        cache.set(CACHE_KEY, {
+            "cores": os.cpu_count(),
+            "seconds": {p: round(s, 1) for p, s in _notebook_seconds.items() if p not in _failed},
+        })

@@ -11,7 +11,9 @@ For each chapter in _toc.yml a card shows:
   and ``book.prerequisites`` (chapter numbers);
 - the run time that ``tools/execute_notebooks.py`` measured when it stored the
   outputs (metadata ``book.run_seconds``) and that machine's core count
-  (``book.run_cores``);
+  (``book.run_cores``); ``--times-from-tests`` replaces both with the times of
+  the last nbval run (``make test``, one notebook at a time) for every notebook
+  that passed in it, for when the outputs were stored on a busy machine;
 - an "Open in Colab" button built from the repository URL in _config.yml.
 """
 
@@ -119,8 +121,39 @@ def _replace_block(text: str, block: str) -> str:
     return pattern.sub(lambda _: block, text)
 
 
+TEST_TIMES = ROOT / ".pytest_cache" / "v" / "cnnbook" / "notebook_times"
+
+
+def record_test_times(source: Path = TEST_TIMES, root: Path = ROOT) -> list[str]:
+    """Store the last nbval run's time of each notebook that passed as its
+    ``book.run_seconds`` / ``book.run_cores``; return the notebooks updated."""
+    if not source.is_file():
+        raise CardError(f"no notebook times at {source}: run `make test` first")
+    times = json.loads(source.read_text())
+    updated = []
+    for rel, seconds in sorted(times["seconds"].items()):
+        path = root / rel
+        if not path.is_file():
+            continue
+        nb = json.loads(path.read_text())
+        book = nb.setdefault("metadata", {}).setdefault("book", {})
+        book["run_seconds"], book["run_cores"] = float(seconds), int(times["cores"])
+        tmp = path.with_suffix(".ipynb.tmp")
+        tmp.write_text(json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+        tmp.replace(path)
+        updated.append(rel)
+    return updated
+
+
 def main(argv: list[str]) -> int:
     check = "--check" in argv
+    if "--times-from-tests" in argv:
+        try:
+            for rel in record_test_times():
+                print(f"run time recorded from the last test run: {rel}")
+        except CardError as err:
+            print(f"landing page: {err}", file=sys.stderr)
+            return 1
     try:
         text = INTRO.read_text()
         new = _replace_block(text, render_cards())
