@@ -163,3 +163,9 @@ def test_the_checker_sees_function_level_and_from_package_imports(tmp_path):
 ])
 def test_find_cycles(edges, expected):
     assert find_cycles(edges) == expected
+
+
+def test_explain_needs_only_the_pixel_loop():
+    """helpers.explain (chapter 13) builds on helpers.pixels, not on assets or models."""
+    graph = import_graph(HELPERS)
+    assert graph["helpers.explain"] <= {"helpers.pixels", "helpers.validate"}

@@ -1861,6 +1861,106 @@ def compound_scaling_svg() -> str:
     return svg.render()
 
 
+@diagram("grad_cam")
+def grad_cam_svg() -> str:
+    """How Grad-CAM weights a layer's feature maps by the class score's gradient."""
+    maps = np.array([
+        [[0, 1, 0], [1, 3, 1], [0, 1, 0]],  # a blob in the middle
+        [[2, 1, 0], [1, 0, 0], [0, 0, 0]],  # the top-left corner
+        [[0, 0, 1], [0, 1, 2], [1, 2, 3]],  # the bottom-right corner
+    ])
+    grads = np.array([
+        [[0, 1, 0], [1, 5, 1], [0, 1, 0]],
+        [[-2, -1, 0], [-1, -1, 0], [0, 0, -4]],
+        [[0, 1, 1], [1, 1, 2], [1, 2, 0]],
+    ])
+    assert np.all(grads.sum(axis=(1, 2)) % 9 == 0)  # whole-number means
+    alphas = grads.sum(axis=(1, 2)) // 9
+    weighted = np.tensordot(alphas, maps, axes=1)
+    heat = np.maximum(weighted, 0)
+    assert weighted.min() < 0
+
+    width, cell, margin = 640, 30, 16
+    svg = Svg(
+        "grad_cam",
+        width,
+        0,  # set below
+        "How Grad-CAM is computed",
+        "An image passes through the convolutional layers to feature maps A "
+        "of size h × w × K, and the rest of the network turns them into the "
+        "class score y^c before the softmax. Back-propagation gives the "
+        "gradient of y^c with respect to the feature maps, not the image. "
+        f"In an example with K = {len(maps)} maps of 3 × 3, each map's "
+        "gradient is averaged over its positions into one weight: "
+        f"{', '.join(number(a) for a in alphas)}. The weighted sum of the "
+        f"maps is {matrix_text(weighted)}; ReLU keeps the positive evidence, "
+        f"{matrix_text(heat)}, which is upsampled to the image and overlaid "
+        "as a heatmap. Differentiating with respect to the image instead "
+        "gives one value per pixel: a saliency map, a different method.",
+    )
+    svg.text(margin, 30, f"Grad-CAM for class c, K = {len(maps)} feature maps",
+             19, anchor="start", weight="bold")
+    boxes = [(["image x"], 96, GRID), (["conv layers"], 124, CONV),
+             (["feature maps A", "h × w × K"], 156, POINTWISE),
+             (["rest → y^{c}", "(no softmax)"], 142, NORM)]
+    gap = (width - 2 * margin - sum(w for _, w, _ in boxes)) / (len(boxes) - 1)
+    x, top, centres = margin, 48, []
+    bottom = top
+    for j, (lines, w, colour) in enumerate(boxes):
+        bottom = _box(svg, x, top, w, lines, colour, 16)
+        centres.append(x + w / 2)
+        if j:
+            svg.arrow(x - gap + 3, top + 29, x - 3, top + 29)
+        x += w + gap
+    low = bottom + 34
+    svg.path([(centres[3], bottom + 2), (centres[3], low), (centres[2], low),
+              (centres[2], bottom + 4)], stroke=OKABE_ITO["vermillion"],
+             dash="7 5")
+    svg.text((centres[2] + centres[3]) / 2, low + 24,
+             "back-propagate: ∂y^{c}/∂A, not ∂y^{c}/∂x", 16)
+
+    xa, xg = 84, 84 + 3 * cell + 74
+    xs = xg + 3 * cell + 34
+    head_y = low + 66
+    svg.text(xa + 1.5 * cell, head_y, "maps A_{k}", 16, weight="bold")
+    svg.text(xg + 1.5 * cell, head_y, "∂y^{c}/∂A_{k}", 16, weight="bold")
+    svg.text(xs + 20, head_y, "mean over positions", 16, anchor="start",
+             weight="bold")
+    y = head_y + 14
+    for k, (a, g, alpha) in enumerate(zip(maps, grads, alphas), 1):
+        svg.text(margin, y + 1.5 * cell + 6, f"k = {k}", 16, anchor="start")
+        svg.grid(xa, y, a, cell, lambda r, c, a=a: _grey(a[r, c] / maps.max()),
+                 size=15)
+        svg.grid(xg, y, g, cell, MUTED, size=15)
+        svg.arrow(xs, y + 1.5 * cell, xs + 40, y + 1.5 * cell)
+        svg.text(xs + 52, y + 1.5 * cell + 6, f"α_{{{k}}} = {number(alpha)}",
+                 17, anchor="start", weight="bold")
+        y += 3 * cell + 16
+    y += 24
+    hot = OKABE_ITO["vermillion"]
+    svg.text(xa + 1.5 * cell, y, "Σ_{k} α_{k} A_{k}", 16, weight="bold")
+    svg.text(xg + 1.5 * cell, y, "ReLU", 16, weight="bold")
+    y += 14
+    svg.grid(xa, y, weighted, cell, MUTED, size=15)
+    svg.text(xa - 12, y + 3 * cell + 24, "(negative: evidence against c)", 15,
+             anchor="start")
+    svg.arrow(xa + 3 * cell + 10, y + 1.5 * cell, xg - 10, y + 1.5 * cell)
+    svg.grid(xg, y, heat, cell, lambda r, c: tint(hot, 0.1 + 0.8 * heat[r, c]
+                                                   / heat.max()), size=15)
+    svg.arrow(xs, y + 1.5 * cell, xs + 40, y + 1.5 * cell)
+    svg.text(xs + 52, y + 1.5 * cell - 6, "upsample to the", 16, anchor="start")
+    svg.text(xs + 52, y + 1.5 * cell + 16, "image, overlay", 16, anchor="start")
+    y += 3 * cell + 30
+    note = ["Differentiate with respect to the image x instead, and you get",
+            "∂y^{c}/∂x: one number per pixel and colour, a saliency map.",
+            "A different method: no feature maps are weighted."]
+    y += 20
+    _box(svg, margin, y, width - 2 * margin, note, OKABE_ITO["yellow"], 16,
+         dash="7 5")
+    svg.height = int(y + _box_height(note, 16) + 12)
+    return svg.render()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true",
