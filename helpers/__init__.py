@@ -19,6 +19,8 @@ Each module holds one concern and says which chapter teaches it:
 - :mod:`helpers.augment` — data augmentation from the formulas (chapter 06).
 - :mod:`helpers.pixels` — optimising an image's pixels through a frozen network
   (feature inversion, Deep Dream, style transfer: chapters 13 and 14).
+- :mod:`helpers.style` — Gram matrices, content and style losses, style transfer
+  (chapter 14).
 
 Modules import in one direction (tests/test_layering.py): assets before data,
 data and layers before models, models before training and plots.

@@ -163,3 +163,10 @@ def test_the_checker_sees_function_level_and_from_package_imports(tmp_path):
 ])
 def test_find_cycles(edges, expected):
     assert find_cycles(edges) == expected
+
+
+def test_style_builds_on_the_pixel_loop_and_needs_no_assets():
+    """helpers.style (chapter 14) uses helpers.pixels; the network is passed in."""
+    graph = import_graph(HELPERS)
+    assert graph["helpers.style"] <= {"helpers.pixels", "helpers.validate"}
+    assert graph["helpers.pixels"] <= {"helpers.validate"}
