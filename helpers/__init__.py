@@ -21,6 +21,8 @@ Each module holds one concern and says which chapter teaches it:
   (feature inversion, Deep Dream, style transfer: chapters 13 and 14).
 - :mod:`helpers.explain` — saliency, CAM, Grad-CAM, overlays, feature inversion
   and Deep Dream (chapter 13).
+- :mod:`helpers.style` — Gram matrices, content and style losses, style transfer
+  (chapter 14).
 
 Modules import in one direction (tests/test_layering.py): assets before data,
 data and layers before models, models before training and plots.

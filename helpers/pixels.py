@@ -53,10 +53,13 @@ def total_variation(images):
 @dataclass
 class PixelRun:
     """What :func:`optimise_pixels` returns: the final image and the loss
-    curves (one list per loss name, plus ``"total"``), recorded every step."""
+    curves (one list per loss name, plus ``"total"``), recorded every step;
+    ``evaluations`` counts the computations of the loss and its gradient
+    (one per step for Adam, one or more per iteration for L-BFGS)."""
 
     image: np.ndarray
     history: dict[str, list[float]] = field(default_factory=dict)
+    evaluations: int | None = None
 
 
 def _check_start(start) -> np.ndarray:
@@ -159,4 +162,83 @@ def optimise_pixels(
         history["total"].append(float(total))
         for name, value in zip(names, parts):
             history[name].append(float(value))
-    return PixelRun(image.numpy(), history)
+    return PixelRun(image.numpy(), history, evaluations=steps)
+
+
+def optimise_pixels_lbfgs(
+    loss_fn: Callable,
+    start,
+    *,
+    steps: int,
+    value_range: tuple[float, float] | None = None,
+    memory: int = 10,
+) -> PixelRun:
+    """Minimise ``loss_fn(image)`` over the pixels of ``start`` with L-BFGS.
+
+    The same contract as :func:`optimise_pixels` (``loss_fn`` returns a scalar
+    or a dict of named scalars, ``start`` is copied, ``value_range`` keeps the
+    pixels in bounds), with SciPy's L-BFGS-B in place of Adam: it builds a
+    picture of the loss's curvature from its last ``memory`` gradients and
+    chooses each step's direction and length itself, so there is no learning
+    rate. Each of the ``steps`` iterations evaluates the loss and its gradient
+    (one compiled ``tf.function``) once or, when its line search needs it, a
+    few times; the result's ``evaluations`` counts them. ``value_range`` is
+    enforced as bounds, not by clipping.
+
+    The history holds the losses at ``start`` and after every iteration, so
+    ``steps + 1`` values per curve; fewer if L-BFGS converged early.
+    """
+    tf = _tf()
+    from scipy.optimize import Bounds, minimize
+
+    if not callable(loss_fn):
+        raise TypeError(f"loss_fn must be callable, got {type(loss_fn).__name__}")
+    steps = positive_int(steps, "steps")
+    memory = positive_int(memory, "memory")
+    image_start = _check_start(start)
+    bounds = _check_range(value_range)
+    shape = image_start.shape
+    names = list(_as_losses(loss_fn(tf.convert_to_tensor(image_start))))
+
+    @tf.function
+    def value_and_gradient(flat):
+        image = tf.reshape(flat, shape)
+        with tf.GradientTape() as tape:
+            tape.watch(image)
+            losses = _as_losses(loss_fn(image))
+            total = tf.add_n([tf.cast(losses[n], tf.float32) for n in names])
+        gradient = tape.gradient(total, image)
+        if gradient is None:
+            raise ValueError("the loss does not depend on the image (no gradient)")
+        return total, tf.reshape(gradient, [-1]), [tf.cast(losses[n], tf.float32)
+                                                   for n in names]
+
+    last: dict = {}  # the last point evaluated, so that no point is computed twice
+    evaluations = 0
+
+    def evaluate(x: np.ndarray) -> tuple[float, np.ndarray]:
+        nonlocal evaluations
+        if "x" not in last or not np.array_equal(x, last["x"]):
+            total, gradient, parts = value_and_gradient(tf.constant(x, tf.float32))
+            evaluations += 1
+            last.update(x=x.copy(), total=float(total),
+                        gradient=gradient.numpy().astype(np.float64),
+                        parts=[float(p) for p in parts])
+        return last["total"], last["gradient"]
+
+    history: dict[str, list[float]] = {name: [] for name in names + ["total"]}
+
+    def record(x: np.ndarray) -> None:
+        evaluate(x)
+        history["total"].append(last["total"])
+        for name, value in zip(names, last["parts"]):
+            history[name].append(value)
+
+    x0 = image_start.astype(np.float64).ravel()
+    record(x0)
+    result = minimize(
+        evaluate, x0, jac=True, method="L-BFGS-B", callback=record,
+        bounds=None if bounds is None else Bounds(*bounds),
+        options={"maxiter": steps, "maxfun": 4 * steps, "maxcor": memory})
+    image = result.x.reshape(shape).astype(np.float32)
+    return PixelRun(image, history, evaluations=evaluations)

@@ -351,3 +351,15 @@ def test_svg_path_rounds_corners_and_ends_in_an_arrowhead():
     body = "\n".join(svg.body)
     assert 'd="M 0 0 L 40 0 Q 50 0 50 10 L 50 42"' in body
     assert '<polygon points="50,50 46,42 54,42"' in body
+
+
+def test_style_transfer_losses_names_the_layers_and_the_three_terms():
+    texts = _texts("style_transfer_losses")
+    assert "block4_conv2" in texts and "block1…5_conv1" in texts
+    assert "style loss, 5 layers" in texts and "content loss" in texts
+    assert "total variation" in texts
+    assert "loss = wc·content + ws·style + wtv·TV" in texts  # subscripts flattened
+    assert [t for t in texts if t in "PFGA" and len(t) == 1] == ["P", "F", "G", "A"]
+    desc = _desc("style_transfer_losses")
+    for name in [f"block{b}_conv1" for b in range(1, 6)]:
+        assert name in desc

@@ -169,3 +169,10 @@ def test_explain_needs_only_the_pixel_loop():
     """helpers.explain (chapter 13) builds on helpers.pixels, not on assets or models."""
     graph = import_graph(HELPERS)
     assert graph["helpers.explain"] <= {"helpers.pixels", "helpers.validate"}
+
+
+def test_style_builds_on_the_pixel_loop_and_needs_no_assets():
+    """helpers.style (chapter 14) uses helpers.pixels; the network is passed in."""
+    graph = import_graph(HELPERS)
+    assert graph["helpers.style"] <= {"helpers.pixels", "helpers.validate"}
+    assert graph["helpers.pixels"] <= {"helpers.validate"}

@@ -87,3 +87,80 @@ def test_bad_start_and_bad_losses():
         optimise_pixels(lambda x: {"total": tf.reduce_sum(x)}, np.zeros((1, 2, 2, 1)), steps=1)
     with pytest.raises(ValueError, match="does not depend"):
         optimise_pixels(lambda x: tf.constant(1.0), np.zeros((1, 2, 2, 1)), steps=1)
+
+
+# ------------------------------------------------------------- L-BFGS
+
+from helpers.pixels import optimise_pixels_lbfgs  # noqa: E402
+
+
+def test_lbfgs_reaches_a_target_in_few_iterations_and_records_every_term():
+    target = np.random.default_rng(1).random((1, 8, 8, 3)).astype(np.float32)
+
+    def losses(image):
+        return {"fit": tf.reduce_mean(tf.square(image - target)),
+                "smooth": 1e-4 * total_variation(image)}
+
+    start = np.zeros_like(target)
+    run = optimise_pixels_lbfgs(losses, start, steps=20)
+    assert isinstance(run, PixelRun)
+    assert set(run.history) == {"fit", "smooth", "total"}
+    lengths = {len(curve) for curve in run.history.values()}
+    assert len(lengths) == 1 and 2 <= lengths.pop() <= 21  # the start + each iteration
+    assert run.history["fit"][0] == pytest.approx(float(np.mean(target ** 2)), rel=1e-5)
+    assert run.history["fit"][-1] < 0.01 * run.history["fit"][0]
+    np.testing.assert_allclose(
+        run.history["total"], np.add(run.history["fit"], run.history["smooth"]), rtol=1e-5)
+    assert run.image.dtype == np.float32 and run.image.shape == target.shape
+    assert np.all(start == 0), "the start image must not be changed"
+    assert run.evaluations >= len(run.history["total"]) - 1  # >= 1 per iteration
+
+
+def test_adam_counts_one_evaluation_per_step():
+    run = optimise_pixels(lambda x: tf.reduce_sum(x ** 2), np.ones((1, 2, 2, 1)), steps=7)
+    assert run.evaluations == 7
+
+
+def test_lbfgs_history_matches_the_final_image():
+    target = np.linspace(0, 1, 16, dtype=np.float32).reshape(1, 4, 4, 1)
+
+    def loss(image):
+        return tf.reduce_sum(tf.square(image - target)) + tf.reduce_sum(image ** 4)
+
+    run = optimise_pixels_lbfgs(loss, np.zeros_like(target), steps=5)
+    assert run.history["loss"][-1] == pytest.approx(float(loss(run.image)), rel=1e-5)
+
+
+def test_lbfgs_value_range_is_a_bound():
+    def push_up(image):
+        return -tf.reduce_mean(image)
+
+    run = optimise_pixels_lbfgs(push_up, np.full((1, 4, 4, 1), 0.5), steps=10,
+                                value_range=(0.0, 1.0))
+    assert run.image.max() <= 1.0 and run.image.min() >= 0.0
+    assert run.image.min() == pytest.approx(1.0)
+    assert list(run.history) == ["loss", "total"]
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(steps=0), ValueError, "steps"),
+    (dict(steps=2.0), TypeError, "steps"),
+    (dict(steps=3, memory=0), ValueError, "memory"),
+    (dict(steps=3, value_range=(1.0, 0.0)), ValueError, "low < high"),
+    (dict(steps=3, value_range="01"), TypeError, "value_range"),
+])
+def test_lbfgs_bad_arguments(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        optimise_pixels_lbfgs(lambda x: tf.reduce_sum(x), np.zeros((1, 2, 2, 1)), **kwargs)
+
+
+def test_lbfgs_bad_start_and_bad_losses():
+    loss = lambda x: tf.reduce_sum(x)  # noqa: E731
+    with pytest.raises(ValueError, match=r"image\[None\]"):
+        optimise_pixels_lbfgs(loss, np.zeros((2, 2, 1)), steps=1)
+    with pytest.raises(TypeError, match="callable"):
+        optimise_pixels_lbfgs("loss", np.zeros((1, 2, 2, 1)), steps=1)
+    with pytest.raises(ValueError, match="scalar"):
+        optimise_pixels_lbfgs(lambda x: x * 2, np.zeros((1, 2, 2, 1)), steps=1)
+    with pytest.raises(ValueError, match="does not depend"):
+        optimise_pixels_lbfgs(lambda x: tf.constant(1.0), np.zeros((1, 2, 2, 1)), steps=1)

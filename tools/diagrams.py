@@ -1961,6 +1961,77 @@ def grad_cam_svg() -> str:
     return svg.render()
 
 
+@diagram("style_transfer_losses")
+def style_transfer_losses_svg() -> str:
+    """Gatys et al.'s three losses: content, style (Gram matrices) and total variation."""
+    style_layers = [f"block{b}_conv1" for b in range(1, 6)]
+    content_layer = "block4_conv2"
+    blocks = [name.split("_")[0].removeprefix("block") for name in style_layers]
+    style_names = f"block{blocks[0]}…{blocks[-1]}_conv1"
+    n_style = len(style_layers)
+    width, channel = 640, 615
+    left, right = 10, 590
+    col_w, gap = 180, 20
+    cols = [left + i * (col_w + gap) for i in range(3)]
+    centres = [c + col_w / 2 for c in cols]
+    svg = Svg(
+        "style_transfer_losses", width, 0,
+        "The losses of neural style transfer",
+        f"Three images enter the same frozen VGG16: the photo (content), the image x "
+        f"being optimised, and the painting (style). The content loss is the mean "
+        f"squared difference between the {content_layer} features F of x and P of the "
+        f"photo. The style loss is the mean over {n_style} layers ({', '.join(style_layers)}) "
+        f"of the mean squared difference between the Gram matrices G of x and A of the "
+        f"painting. The total variation of x, computed on its pixels without the "
+        f"network, penalises differences between neighbouring pixels. The weighted sum "
+        f"of the three is the loss whose gradient changes the pixels of x.",
+    )
+    y = 16.0
+    tv_lines = ["total variation", "of x: smoothness"]
+    tv_bottom = _box(svg, cols[1], y, col_w, tv_lines, OKABE_ITO["sky"])
+    tv_mid = (y + tv_bottom) / 2
+    y = tv_bottom + 44
+    images = [["photo", "(content)"], ["image x", "(optimised)"],
+              ["painting", "(style)"]]
+    colours = [GRID, OKABE_ITO["vermillion"], GRID]
+    bottom = y
+    for x, lines, colour in zip(cols, images, colours):
+        bottom = _box(svg, x, y, col_w, lines, colour, bold_first=True)
+    svg.arrow(centres[1], y - 4, centres[1], tv_bottom + 4)
+    y = bottom + 40
+    for c in centres:
+        svg.arrow(c, bottom + 4, c, y - 4)
+    vgg_bottom = _box(svg, left, y, right - left,
+                      ["VGG16 conv layers, frozen", "one network for all three images"],
+                      CONV, bold_first=True)
+    y = vgg_bottom + 58
+    content_w = (right - left - gap) / 2
+    content_lines = ["content loss", content_layer, "mean (F − P)²"]
+    style_lines = [f"style loss, {n_style} layers", "Gram G = FᵀF / (H·W)",
+                   style_names, "mean (G − A)²"]
+    content_bottom = _box(svg, left, y, content_w, content_lines, OKABE_ITO["green"],
+                          bold_first=True)
+    style_x = left + content_w + gap
+    style_bottom = _box(svg, style_x, y, content_w, style_lines, OKABE_ITO["purple"],
+                        bold_first=True)
+    # each arrow leaves the VGG box below the image whose features it carries
+    feeds = [(centres[0], "P", 1), (centres[1] - 30, "F", -1),
+             (centres[1] + 30, "G", 1), (centres[2], "A", 1)]
+    for x, label, side in feeds:
+        svg.arrow(x, vgg_bottom + 4, x, y - 4)
+        svg.text(x + 10 * side, (vgg_bottom + y) / 2 + 7, label, 18,
+                 anchor="start" if side > 0 else "end", italic=True)
+    y = max(content_bottom, style_bottom) + 44
+    svg.arrow(left + content_w / 2, content_bottom + 4, left + content_w / 2, y - 4)
+    svg.arrow(style_x + content_w / 2, style_bottom + 4, style_x + content_w / 2, y - 4)
+    svg.path([(cols[1] + col_w, tv_mid), (channel, tv_mid), (channel, y)])
+    total_bottom = _box(svg, left, y, width - 2 * left,
+                        ["loss = w_{c}·content + w_{s}·style + w_{tv}·TV",
+                         "its gradient changes the pixels of x"], GRID)
+    svg.height = int(total_bottom + 16)
+    return svg.render()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true",
