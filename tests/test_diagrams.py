@@ -135,7 +135,7 @@ def test_number_formatting():
 
 ARCHITECTURES = ["vgg_block", "nin_block", "inception_module", "residual_blocks",
                  "dense_block", "depthwise_separable", "inverted_residual",
-                 "channel_shuffle", "compound_scaling"]
+                 "channel_shuffle", "compound_scaling", "transfer_learning"]
 
 
 def _desc(name: str) -> str:
@@ -351,3 +351,12 @@ def test_svg_path_rounds_corners_and_ends_in_an_arrowhead():
     body = "\n".join(svg.body)
     assert 'd="M 0 0 L 40 0 Q 50 0 50 10 L 50 42"' in body
     assert '<polygon points="50,50 46,42 54,42"' in body
+
+
+def test_transfer_learning_counts_the_frozen_models_trainable_parameters():
+    texts = _texts("transfer_learning")
+    assert "trainable parameters, frozen: 1280 × 5 + 5 = 6,405" in texts
+    for title in ("from scratch", "frozen + new head", "fine-tuned (top)"):
+        assert title in texts
+    assert texts.count("frozen") == 3  # two frozen boxes and the legend
+    assert "inference mode" in _desc("transfer_learning")
