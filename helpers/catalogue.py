@@ -205,6 +205,12 @@ TUXPAINT_COUNT = 167
 TUXPAINT_SOURCE_DIGEST = "35695fc9b7834cfd6f7eefb3049a30fef5914befffb2dc0a94f6611b0f4d50bc"
 TUXPAINT_INSTALLED_BUILDER = "helpers.data:_build_stamps_from_installed"
 TUXPAINT_DOWNLOAD_BUILDER = "helpers.data:_build_stamps_from_download"
+TUXPAINT_POOL_BUILDER = "helpers.data:_build_stamps_from_debian_pool"
+#: the exact package the digest above was taken from, in Debian's archive (for Colab and
+#: other systems whose own package is another version or missing)
+TUXPAINT_DEB_URL = ("https://deb.debian.org/debian/pool/main/t/tuxpaint-stamps/"
+                    "tuxpaint-stamps-default_2022.06.04-1_all.deb")
+TUXPAINT_DEB_SHA256 = "6db6c1bfc870a47f1499d6203b083522eacb57c5f9c87d468f2e92eb6d9d5f34"
 
 register(Asset(
     "tuxpaint_cutouts", "167 photo cut-outs of birds, flowers, fruit, mammals and"
@@ -218,4 +224,11 @@ register(Asset(
                 f"apt-get download {TUXPAINT_PACKAGE}   (Debian/Ubuntu; `apt-get update`"
                 " first if it is not found)",
                 TUXPAINT_DOWNLOAD_BUILDER, "tuxpaint_cutouts.npz",
+                npz_source_check(TUXPAINT_SOURCE_DIGEST, TUXPAINT_COUNT)),
+     built_file(f"built from Debian's archive copy {TUXPAINT_DEB_URL.rsplit('/', 1)[-1]}"
+                " (161 MB download; needs dpkg-deb)",
+                f"curl -fLO {TUXPAINT_DEB_URL}, check that it is reachable, or run"
+                " `python -m helpers.assets fetch tuxpaint_cutouts` on a Debian machine"
+                " and copy the file to {dest}",
+                TUXPAINT_POOL_BUILDER, "tuxpaint_cutouts.npz",
                 npz_source_check(TUXPAINT_SOURCE_DIGEST, TUXPAINT_COUNT)))))

@@ -240,6 +240,39 @@ def _build_stamps_from_download() -> bytes:
         DOWNLOADS.get("apt", TUXPAINT_PACKAGE), members))
 
 
+def _build_stamps_from_debian_pool() -> bytes:
+    """Builder of the asset from the pinned .deb in Debian's archive (official download)."""
+    import os
+    import shutil
+    import subprocess
+    import tempfile
+    import urllib.request
+
+    from helpers.cache import NO_DOWNLOAD_ENV, file_digest
+    from helpers.catalogue import TUXPAINT_DEB_SHA256, TUXPAINT_DEB_URL
+
+    if os.environ.get(NO_DOWNLOAD_ENV) == "1":
+        raise assets.AssetError(f"downloads disabled by {NO_DOWNLOAD_ENV}=1")
+    if shutil.which("dpkg-deb") is None:
+        raise assets.AssetError("dpkg-deb is not installed (it reads the .deb package)")
+    with tempfile.TemporaryDirectory(prefix="cnnbook-deb-") as tmp:
+        deb, tar = Path(tmp) / "stamps.deb", Path(tmp) / "data.tar"
+        try:
+            with urllib.request.urlopen(TUXPAINT_DEB_URL, timeout=15) as r, \
+                    open(deb, "wb") as out:
+                shutil.copyfileobj(r, out, 1 << 20)
+        except OSError as e:
+            raise assets.AssetError(f"download failed: {e}") from None
+        if file_digest(deb) != TUXPAINT_DEB_SHA256:
+            raise assets.AssetError(f"{TUXPAINT_DEB_URL} has another checksum than pinned")
+        with open(tar, "wb") as out:
+            done = subprocess.run(["dpkg-deb", "--fsys-tarfile", str(deb)], stdout=out,
+                                  stderr=subprocess.PIPE, timeout=600)
+        if done.returncode != 0:
+            raise assets.AssetError(f"dpkg-deb could not read {deb.name}")
+        return _build_stamps(lambda members: assets.tar_members(tar, members))
+
+
 @dataclass(frozen=True)
 class Cutouts:
     """Photo cut-outs: ``images`` (N, 128, 128, 4) RGBA uint8 (alpha 0 outside the

@@ -132,6 +132,7 @@ def test_the_builder_fits_every_cutout_and_records_its_sources(monkeypatch, tmp_
 def test_a_missing_package_gives_an_actionable_error(monkeypatch, tmp_path):
     monkeypatch.setenv(assets.CACHE_ENV, str(tmp_path / "cache"))
     monkeypatch.setattr(data, "STAMPS_INSTALLED", tmp_path / "nowhere")
+    monkeypatch.setenv(assets.NO_DOWNLOAD_ENV, "1")
     monkeypatch.setenv("PATH", "/nonexistent")  # no apt-get either
     monkeypatch.setattr(cache, "DOWNLOADS", cache._Downloads())
     with pytest.raises(assets.AssetError) as err:
@@ -139,7 +140,8 @@ def test_a_missing_package_gives_an_actionable_error(monkeypatch, tmp_path):
     msg = str(err.value)
     assert "'tuxpaint_cutouts'" in msg and "apt-get install tuxpaint-stamps-default" in msg
     assert "apt-get download tuxpaint-stamps-default" in msg
-    assert "tuxpaint_cutouts.npz" in msg
+    assert "tuxpaint_cutouts.npz" in msg and "deb.debian.org" in msg
+    assert "downloads disabled" in msg
 
 
 def test_the_cached_cutouts_are_the_packages():
