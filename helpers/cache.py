@@ -686,6 +686,36 @@ def weights_digest_check(expected: str) -> Callable[[Path], str | None]:
     return check
 
 
+def npz_source_check(source_digest: str, count: int) -> Callable[[Path], str | None]:
+    """A :attr:`Source.check` for an ``.npz`` of arrays built from other files.
+
+    The file must hold ``source_sha256`` (the digest of the files it was built from, as
+    its builder computed it) equal to ``source_digest``, and ``count`` entries along the
+    first axis of every array except ``classes`` and ``source_sha256``. Reading every
+    array also checks each member's CRC-32, so a truncated or corrupted file fails. The
+    pixels themselves are not pinned: resampling may differ between Pillow versions.
+    """
+    import numpy as np
+
+    def check(path: Path) -> str | None:
+        try:
+            with np.load(path, allow_pickle=False) as f:
+                arrays = {k: f[k] for k in f.files}
+        except Exception as e:  # truncated, bad CRC, not a zip or pickled objects
+            return f"{path.name} is not a readable .npz file ({type(e).__name__}: {e})"
+        got = str(arrays.pop("source_sha256", ""))
+        if got != source_digest:
+            return (f"{path.name}: built from other files (source digest {got[:16]}…,"
+                    f" expected {source_digest[:16]}…)")
+        arrays.pop("classes", None)
+        wrong = {k: len(a) for k, a in arrays.items() if a.ndim == 0 or len(a) != count}
+        if wrong or not arrays:
+            return f"{path.name}: expected {count} entries per array, got {wrong or 'none'}"
+        return None
+
+    return check
+
+
 # --------------------------------------------------------------------------- registry
 
 

@@ -14,6 +14,7 @@ from helpers.cache import (
     apt_file,
     built_file,
     npm_tarball,
+    npz_source_check,
     pip_file,
     register,
     url_file,
@@ -129,3 +130,105 @@ register(Asset(
     "mathjax", "MathJax 3 (renders the book's maths without a CDN)", "Apache-2.0 (MathJax)",
     (npm_tarball("mathjax@3.2.2",
                  "1b9c0a1c44df864e915690558e72adb9cc5203360daefd385084ced3b6c64c09"),)))
+
+# Photo cut-outs of five kinds of object (chapter 12's target task), from Tux Paint's
+# stamps. The built file holds every cut-out fitted into a square and is checked by the
+# digest of the PNG files it was made from (see helpers.cache.npz_source_check).
+TUXPAINT_PACKAGE = "tuxpaint-stamps-default"
+TUXPAINT_ROOT = "./usr/share/tuxpaint/stamps/"
+#: class -> ((folder under TUXPAINT_ROOT, "name name ..."), ...); each name is name.png
+TUXPAINT_STAMPS = {
+    "bird": (
+        ("animals/birds",
+         "adelaide-rosella albino_peahen blackbird chicken_profile "
+         "crow crowned_crane cuckoo drake duck gander guineafowl "
+         "helmeted_guineafowl hen heron_greatblue "
+         "heron_greatblue_flying lark little-penguin "
+         "magellanic_penguin magpie nandou ostrich owl peacock "
+         "pelican penguin pigeon pink_flamingo quetzal "
+         "rainbow-lorikeet rooster seagull silver-gull tucan turkey "
+         "vulture"),
+    ),
+    "flower": (
+        ("plants/flowers",
+         "adeenia anemone_red anthoorium appooppanthady bolsom "
+         "chemparathi daffodil flower1 flower10 flower2 flower3 "
+         "flower4 flower5 flower6 flower7 flower8 flower9 iris "
+         "marigold pigface red-gazania rose whitestar-petunia "
+         "yellow-flower"),
+    ),
+    "fruit": (
+        ("food/fruit",
+         "Apricot_whole Cherry_Stella Strawberry2 apple_fuji "
+         "apple_granny_smith apple_green apple_red "
+         "apple_sierra_beauty apricot avocado banana cherimoya grapes "
+         "kiwi lemon mandarine mango orange orange_seville pear "
+         "pineapple pomegranate raspberry sliced_lime sliced_orange "
+         "strawberry"),
+    ),
+    "mammal": (
+        ("animals/mammals",
+         "badger echidna elephant ferret giraffe hedgehog "
+         "hippopotamus pig pig_golden pig_golden2 rabbit_little "
+         "rhino_black wildboar"),
+        ("animals/mammals/apes",
+         "chimp gorilla tamarin_emperor"),
+        ("animals/mammals/aquatic",
+         "dolphin orca otter sea_lion whale"),
+        ("animals/mammals/bears",
+         "bear european-bear"),
+        ("animals/mammals/bovines",
+         "bison bull cow cow_white gnu-baby-stand gnu-baby "
+         "gnu-sitting gnu-stand goat indian_blackbuck mountaingoat "
+         "ram sheep sheep_lamb yak zebu"),
+        ("animals/mammals/camel",
+         "camel dromedary"),
+        ("animals/mammals/cats",
+         "lion-2 lion tiger tiger_sumatran"),
+        ("animals/mammals/deer",
+         "caribou deer doe wapiti"),
+        ("animals/mammals/dogs",
+         "dingo dog fox"),
+        ("animals/mammals/equines",
+         "donkey donkey_eating horse zebra"),
+        ("animals/mammals/rodents",
+         "beaver capybara marmot mouse rabbit-2 rabbit rat squirrel"),
+    ),
+    "vegetable": (
+        ("food/vegetables",
+         "broccoli carrot chilepepper corn eggplant garlic garlics "
+         "lettuce mushroom onion pattypan_squash pepper potato "
+         "pumpkin_small redlettuce tomato yam yellowpepper"),
+    ),
+}
+TUXPAINT_COUNT = 167
+TUXPAINT_SOURCE_DIGEST = "35695fc9b7834cfd6f7eefb3049a30fef5914befffb2dc0a94f6611b0f4d50bc"
+TUXPAINT_INSTALLED_BUILDER = "helpers.data:_build_stamps_from_installed"
+TUXPAINT_DOWNLOAD_BUILDER = "helpers.data:_build_stamps_from_download"
+TUXPAINT_POOL_BUILDER = "helpers.data:_build_stamps_from_debian_pool"
+#: the exact package the digest above was taken from, in Debian's archive (for Colab and
+#: other systems whose own package is another version or missing)
+TUXPAINT_DEB_URL = ("https://deb.debian.org/debian/pool/main/t/tuxpaint-stamps/"
+                    "tuxpaint-stamps-default_2022.06.04-1_all.deb")
+TUXPAINT_DEB_SHA256 = "6db6c1bfc870a47f1499d6203b083522eacb57c5f9c87d468f2e92eb6d9d5f34"
+
+register(Asset(
+    "tuxpaint_cutouts", "167 photo cut-outs of birds, flowers, fruit, mammals and"
+    " vegetables (Tux Paint stamps), 128 x 128 RGBA", "GPL-2 (Tux Paint, Bill Kendrick et al.)",
+    (built_file(f"built from the installed Debian package {TUXPAINT_PACKAGE}",
+                f"apt-get install {TUXPAINT_PACKAGE}   (Debian/Ubuntu)",
+                TUXPAINT_INSTALLED_BUILDER, "tuxpaint_cutouts.npz",
+                npz_source_check(TUXPAINT_SOURCE_DIGEST, TUXPAINT_COUNT)),
+     built_file(f"built from `apt-get download {TUXPAINT_PACKAGE}` (161 MB, members read"
+                " without installing)",
+                f"apt-get download {TUXPAINT_PACKAGE}   (Debian/Ubuntu; `apt-get update`"
+                " first if it is not found)",
+                TUXPAINT_DOWNLOAD_BUILDER, "tuxpaint_cutouts.npz",
+                npz_source_check(TUXPAINT_SOURCE_DIGEST, TUXPAINT_COUNT)),
+     built_file(f"built from Debian's archive copy {TUXPAINT_DEB_URL.rsplit('/', 1)[-1]}"
+                " (161 MB download; needs dpkg-deb)",
+                f"curl -fLO {TUXPAINT_DEB_URL}, check that it is reachable, or run"
+                " `python -m helpers.assets fetch tuxpaint_cutouts` on a Debian machine"
+                " and copy the file to {dest}",
+                TUXPAINT_POOL_BUILDER, "tuxpaint_cutouts.npz",
+                npz_source_check(TUXPAINT_SOURCE_DIGEST, TUXPAINT_COUNT)))))

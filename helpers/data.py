@@ -1,11 +1,14 @@
 """Datasets and photos, loaded through the verified asset cache (:mod:`helpers.assets`).
 
-Photos are first used in chapter 01 (hand-designed filters); MNIST from chapter 05 on.
+Photos are first used in chapter 01 (hand-designed filters); MNIST from chapter 05 on;
+the Tux Paint photo cut-outs, composited on textures, in chapter 12 (transfer learning).
 """
 
 from __future__ import annotations
 
 import gzip
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -145,3 +148,288 @@ def photo(name: str) -> np.ndarray:
     if img.ndim == 2:
         img = np.repeat(img[..., None], 3, axis=-1)
     return np.ascontiguousarray(img[..., :3])
+
+
+# ----------------------------------------------------------------------------- chapter 12
+# Photo cut-outs from Tux Paint's stamps (Debian tuxpaint-stamps-default, GPL-2),
+# composited on textures: a small natural-image task for transfer learning.
+
+#: side of the square each cut-out is fitted into in the cached file
+STAMP_SIZE = 128
+#: where an installed tuxpaint-stamps-default keeps its stamps
+STAMPS_INSTALLED = Path("/usr/share/tuxpaint/stamps")
+
+
+def _stamp_members() -> list[tuple[str, str]]:
+    """(class, member path inside the package) for every cut-out, in catalogue order."""
+    from helpers.catalogue import TUXPAINT_ROOT, TUXPAINT_STAMPS
+
+    return [(cls, f"{TUXPAINT_ROOT}{folder}/{name}.png")
+            for cls, folders in TUXPAINT_STAMPS.items()
+            for folder, names in folders for name in names.split()]
+
+
+def _fit_cutout(png: bytes, size: int) -> np.ndarray:
+    """An RGBA PNG scaled so its longer side is ``size``, centred on a transparent square."""
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as im:
+        im = im.convert("RGBA")
+        scale = size / max(im.size)
+        w, h = (max(1, round(d * scale)) for d in im.size)
+        im = im.resize((w, h), Image.Resampling.LANCZOS)
+        square = Image.new("RGBA", (size, size), (0, 0, 0, 0))
+        square.paste(im, ((size - w) // 2, (size - h) // 2))
+        return np.asarray(square)
+
+
+def _build_stamps(read: Callable[[list[str]], dict[str, bytes]]) -> bytes:
+    """The ``tuxpaint_cutouts`` file: every cut-out fitted into STAMP_SIZE, as .npz bytes.
+
+    ``read(members)`` returns each member's PNG bytes. ``source_sha256`` digests the
+    member names and bytes, so the cache can tell which files the pixels came from.
+    """
+    import hashlib
+    import io
+
+    members = _stamp_members()
+    files = read([m for _, m in members])
+    digest = hashlib.sha256()
+    for _, m in members:
+        digest.update(m.encode() + b"\0" + hashlib.sha256(files[m]).digest())
+    classes = sorted({c for c, _ in members})
+    buffer = io.BytesIO()
+    np.savez_compressed(
+        buffer,
+        cutouts=np.stack([_fit_cutout(files[m], STAMP_SIZE) for _, m in members]),
+        labels=np.array([classes.index(c) for c, _ in members], np.int64),
+        names=np.array([m.rsplit("/", 1)[-1][:-4] for _, m in members]),
+        classes=np.array(classes), source_sha256=np.array(digest.hexdigest()))
+    return buffer.getvalue()
+
+
+def _build_stamps_from_installed() -> bytes:
+    """Builder of the asset from an installed ``tuxpaint-stamps-default``."""
+    from helpers.catalogue import TUXPAINT_PACKAGE, TUXPAINT_ROOT
+
+    if not STAMPS_INSTALLED.is_dir():
+        raise assets.AssetError(f"{STAMPS_INSTALLED} does not exist ({TUXPAINT_PACKAGE}"
+                                " is not installed)")
+
+    def read(members: list[str]) -> dict[str, bytes]:
+        out = {}
+        for m in members:
+            path = STAMPS_INSTALLED / m[len(TUXPAINT_ROOT):]
+            try:
+                out[m] = path.read_bytes()
+            except OSError as e:
+                raise assets.AssetError(f"cannot read {path}: {e.strerror or e}") from None
+        return out
+
+    return _build_stamps(read)
+
+
+def _build_stamps_from_download() -> bytes:
+    """Builder of the asset from ``apt-get download tuxpaint-stamps-default``."""
+    from helpers.cache import DOWNLOADS
+    from helpers.catalogue import TUXPAINT_PACKAGE
+
+    return _build_stamps(lambda members: assets.tar_members(
+        DOWNLOADS.get("apt", TUXPAINT_PACKAGE), members))
+
+
+def _build_stamps_from_debian_pool() -> bytes:
+    """Builder of the asset from the pinned .deb in Debian's archive (official download)."""
+    import os
+    import shutil
+    import subprocess
+    import tempfile
+    import urllib.request
+
+    from helpers.cache import NO_DOWNLOAD_ENV, file_digest
+    from helpers.catalogue import TUXPAINT_DEB_SHA256, TUXPAINT_DEB_URL
+
+    if os.environ.get(NO_DOWNLOAD_ENV) == "1":
+        raise assets.AssetError(f"downloads disabled by {NO_DOWNLOAD_ENV}=1")
+    if shutil.which("dpkg-deb") is None:
+        raise assets.AssetError("dpkg-deb is not installed (it reads the .deb package)")
+    with tempfile.TemporaryDirectory(prefix="cnnbook-deb-") as tmp:
+        deb, tar = Path(tmp) / "stamps.deb", Path(tmp) / "data.tar"
+        try:
+            with urllib.request.urlopen(TUXPAINT_DEB_URL, timeout=15) as r, \
+                    open(deb, "wb") as out:
+                shutil.copyfileobj(r, out, 1 << 20)
+        except OSError as e:
+            raise assets.AssetError(f"download failed: {e}") from None
+        if file_digest(deb) != TUXPAINT_DEB_SHA256:
+            raise assets.AssetError(f"{TUXPAINT_DEB_URL} has another checksum than pinned")
+        with open(tar, "wb") as out:
+            done = subprocess.run(["dpkg-deb", "--fsys-tarfile", str(deb)], stdout=out,
+                                  stderr=subprocess.PIPE, timeout=600)
+        if done.returncode != 0:
+            raise assets.AssetError(f"dpkg-deb could not read {deb.name}")
+        return _build_stamps(lambda members: assets.tar_members(tar, members))
+
+
+@dataclass(frozen=True)
+class Cutouts:
+    """Photo cut-outs: ``images`` (N, 128, 128, 4) RGBA uint8 (alpha 0 outside the
+    object), ``labels`` (N,) indices into ``classes``, ``names`` (N,) file stems."""
+
+    images: np.ndarray
+    labels: np.ndarray
+    names: np.ndarray
+    classes: tuple[str, ...]
+
+
+def load_stamp_cutouts() -> Cutouts:
+    """The 167 Tux Paint photo cut-outs of five classes (chapter 12), from the cache."""
+    with np.load(assets.fetch("tuxpaint_cutouts"), allow_pickle=False) as f:
+        return Cutouts(f["cutouts"], f["labels"], f["names"],
+                       tuple(str(c) for c in f["classes"]))
+
+
+def object_group(name: str) -> str:
+    """The object a cut-out shows, so photos of one object land on one side of a split.
+
+    The file stem up to its first ``-`` or ``_``, in lower case, without a trailing
+    ``2`` or ``s``: ``lion-2`` and ``lion`` → ``lion``, ``pig_golden2`` → ``pig``,
+    ``garlics`` → ``garlic``, ``heron_greatblue_flying`` → ``heron``.
+    """
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"a file stem (a non-empty str) expected, got {name!r:.60}")
+    stem = re.split(r"[-_]", name.lower(), maxsplit=1)[0]
+    return stem[:-1] if len(stem) > 1 and stem[-1] in "2s" else stem
+
+
+def stamp_split(names: Sequence[str], labels: Sequence[int]) -> np.ndarray:
+    """A fixed train/test split by object: True for the test cut-outs.
+
+    Within each class the object groups (:func:`object_group`) are sorted by name and
+    the 2nd and 4th of every five go to the test set (about 40 %), so no object has a
+    photo on both sides and the split does not depend on a seed.
+    """
+    labels = np.asarray(labels)
+    if len(names) != len(labels):
+        raise ValueError(f"{len(names)} names but {len(labels)} labels")
+    groups = [object_group(str(n)) for n in names]
+    test = np.zeros(len(names), bool)
+    for c in np.unique(labels):
+        keys = sorted({g for g, lab in zip(groups, labels) if lab == c})
+        held = {k for i, k in enumerate(keys) if i % 5 in (1, 3)}
+        test |= np.array([lab == c and g in held for g, lab in zip(groups, labels)])
+    return test
+
+
+def _textures() -> list[np.ndarray]:
+    """skimage's brick, grass and gravel textures as float greyscale in [0, 1]."""
+    import skimage.data
+
+    return [np.asarray(getattr(skimage.data, n)(), np.float32) / 255.0
+            for n in ("brick", "grass", "gravel")]
+
+
+def composite(cutouts: np.ndarray, *, size: int, half: str, seed: int) -> np.ndarray:
+    """Paste each RGBA cut-out on a random background: (N, S, S, 4) → (N, size, size, 3).
+
+    Backgrounds are random crops of the brick, grass and gravel textures, tinted a
+    random colour; ``half`` ("top" or "bottom") says which half of each texture the
+    crops come from, so training and test scenes share no background pixels. Each
+    object is scaled to 55-90 % of the image, placed at random and flipped left-right
+    half of the time. Returns uint8 RGB.
+    """
+    from PIL import Image
+
+    cutouts = np.asarray(cutouts)
+    if cutouts.ndim != 4 or cutouts.shape[-1] != 4 or cutouts.dtype != np.uint8:
+        raise ValueError(f"expected (N, H, W, 4) uint8 RGBA cut-outs, got"
+                         f" {cutouts.dtype} {cutouts.shape}")
+    _check_size(size)
+    if half not in ("top", "bottom"):
+        raise ValueError(f"half must be 'top' or 'bottom', got {half!r}")
+    rng = np.random.default_rng(seed)
+    textures = _textures()
+    out = np.empty((len(cutouts), size, size, 3), np.uint8)
+    for i, cut in enumerate(cutouts):
+        tex = textures[rng.integers(len(textures))]
+        rows = tex.shape[0] // 2
+        tex = tex[:rows] if half == "top" else tex[rows:]
+        side = int(rng.integers(min(rows, tex.shape[1]) // 2, min(rows, tex.shape[1]) + 1))
+        r0 = rng.integers(tex.shape[0] - side + 1)
+        c0 = rng.integers(tex.shape[1] - side + 1)
+        crop = Image.fromarray(tex[r0:r0 + side, c0:c0 + side])
+        grey = np.asarray(crop.resize((size, size), Image.Resampling.BILINEAR))
+        tint = rng.uniform(0.35, 1.0, 3).astype(np.float32)
+        background = grey[..., None] * tint
+        obj = int(size * rng.uniform(0.55, 0.9))
+        im = Image.fromarray(cut[:, ::-1] if rng.random() < 0.5 else cut)
+        fg = np.asarray(im.resize((obj, obj), Image.Resampling.BILINEAR), np.float32) / 255
+        y, x = (int(v) for v in rng.integers(0, size - obj + 1, 2))
+        alpha = fg[..., 3:]
+        patch = background[y:y + obj, x:x + obj]
+        background[y:y + obj, x:x + obj] = alpha * fg[..., :3] + (1 - alpha) * patch
+        out[i] = np.clip(np.round(background * 255), 0, 255).astype(np.uint8)
+    return out
+
+
+def _check_size(size: object) -> int:
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)):
+        raise TypeError(f"size must be an int number of pixels, got {size!r:.60}")
+    if not 16 <= size <= 512:
+        raise ValueError(f"size must be between 16 and 512 pixels, got {size}")
+    return int(size)
+
+
+def _check_copies(copies: object) -> int:
+    if isinstance(copies, bool) or not isinstance(copies, (int, np.integer)):
+        raise TypeError(f"copies must be an int, got {copies!r:.60}")
+    if copies < 1:
+        raise ValueError(f"copies must be at least 1, got {copies}")
+    return int(copies)
+
+
+@dataclass(frozen=True)
+class StampScenes:
+    """Cut-outs composited on textures, split by object (chapter 12).
+
+    ``x_train``/``x_test`` (N, size, size, 3) uint8, ``y_*`` class indices,
+    ``object_train``/``object_test`` the cut-out index each scene shows.
+    """
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    object_train: np.ndarray
+    object_test: np.ndarray
+    classes: tuple[str, ...]
+    names: np.ndarray
+
+
+def load_stamp_scenes(size: int = 96, *, copies: int = 2, test_copies: int = 2,
+                      seed: int = 0) -> StampScenes:
+    """The chapter 12 task: each training cut-out pasted on ``copies`` random
+    backgrounds, each test cut-out on ``test_copies``, at ``size`` × ``size`` pixels.
+
+    The split is :func:`stamp_split` (fixed, by object); ``seed`` only moves the
+    backgrounds, positions and sizes, and test scenes use other texture pixels than
+    training scenes (:func:`composite`). Shuffled with the same seed.
+    """
+    _check_size(size)
+    copies, test_copies = _check_copies(copies), _check_copies(test_copies)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise TypeError(f"seed must be a non-negative int, got {seed!r:.60}")
+    cut = load_stamp_cutouts()
+    test = stamp_split([str(n) for n in cut.names], cut.labels)
+    seeds = np.random.SeedSequence(int(seed)).generate_state(3)
+    parts = []
+    for k, (chosen, n, half) in enumerate(((~test, copies, "top"),
+                                           (test, test_copies, "bottom"))):
+        idx = np.repeat(np.flatnonzero(chosen), n)
+        idx = np.random.default_rng(seeds[2]).permutation(idx)
+        x = composite(cut.images[idx], size=size, half=half, seed=int(seeds[k]))
+        parts += [x, cut.labels[idx], idx]
+    return StampScenes(parts[0], parts[1], parts[3], parts[4], parts[2], parts[5],
+                       cut.classes, cut.names)

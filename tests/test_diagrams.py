@@ -135,7 +135,7 @@ def test_number_formatting():
 
 ARCHITECTURES = ["vgg_block", "nin_block", "inception_module", "residual_blocks",
                  "dense_block", "depthwise_separable", "inverted_residual",
-                 "channel_shuffle", "compound_scaling"]
+                 "channel_shuffle", "compound_scaling", "transfer_learning"]
 
 
 def _desc(name: str) -> str:
@@ -363,3 +363,12 @@ def test_style_transfer_losses_names_the_layers_and_the_three_terms():
     desc = _desc("style_transfer_losses")
     for name in [f"block{b}_conv1" for b in range(1, 6)]:
         assert name in desc
+
+
+def test_transfer_learning_counts_the_frozen_models_trainable_parameters():
+    texts = _texts("transfer_learning")
+    assert "trainable parameters, frozen: 1280 × 5 + 5 = 6,405" in texts
+    for title in ("from scratch", "frozen + new head", "fine-tuned (top)"):
+        assert title in texts
+    assert texts.count("frozen") == 3  # two frozen boxes and the legend
+    assert "inference mode" in _desc("transfer_learning")

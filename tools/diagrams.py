@@ -2032,6 +2032,66 @@ def style_transfer_losses_svg() -> str:
     return svg.render()
 
 
+@diagram("transfer_learning")
+def transfer_learning_svg() -> str:
+    """Chapter 12: from scratch, frozen backbone + new head, fine-tuned, side by side."""
+    features, classes = 1280, 5
+    head_params = features * classes + classes
+    frozen, slow, fast = GRID, CONV, POINTWISE
+    panels = [
+        ("from scratch", [
+            (["small CNN", "random weights", "trained, lr 10^{−3}"], fast, None),
+            (["new head", f"dense → {classes}", "trained, lr 10^{−3}"], fast, None)]),
+        ("frozen + new head", [
+            (["backbone", "ImageNet weights", "frozen"], frozen, "6 3"),
+            (["new head", f"dense {features} → {classes}", "trained, lr 10^{−3}"],
+             fast, None)]),
+        ("fine-tuned (top)", [
+            (["lower blocks", "ImageNet weights", "frozen"], frozen, "6 3"),
+            (["top blocks", "ImageNet weights", "trained, lr 10^{−4}", "BN: inference"],
+             slow, None),
+            (["head from frozen", f"dense {features} → {classes}", "trained, lr 10^{−3}"],
+             fast, None)]),
+    ]
+    margin, pw, gap = 10, 200, 10
+    width = margin * 2 + 3 * pw + 2 * gap
+    svg = Svg(
+        "transfer_learning", width, 560, "Three ways to train a classifier for a new task",
+        "Three panels, each a network drawn top to bottom from the input image to the "
+        "class scores. From scratch: a small CNN with random weights and a new head, "
+        "all trained at learning rate 10^-3. Frozen backbone plus new head: the "
+        "ImageNet-trained backbone is frozen (its features can be computed once) and "
+        f"only a new dense head from {features} features to {classes} classes is trained, "
+        f"{head_params:,} parameters. Fine-tuned: the lower blocks of the ImageNet backbone "
+        "stay frozen while its top blocks are trained too, at a ten times smaller "
+        "learning rate of 10^-4 with their batch normalisation kept in inference mode, "
+        "starting from the head trained on the frozen features, which keeps learning "
+        "at 10^-3.",
+    )
+    bottoms = []
+    for i, (title, boxes) in enumerate(panels):
+        x = margin + i * (pw + gap)
+        cx = x + pw / 2
+        svg.text(cx, 30, title, 18, weight="bold")
+        y = _box(svg, x + 20, 48, pw - 40, ["input image"], GRID, size=17)
+        for lines, colour, dash in boxes:
+            _down(svg, cx, y + 4, y + 36)
+            y = _box(svg, x, y + 40, pw, lines, colour, size=17, bold_first=True,
+                     dash=dash)
+        _down(svg, cx, y + 4, y + 36)
+        y = _box(svg, x + 20, y + 40, pw - 40, [f"{classes} class scores"], GRID, size=17)
+        bottoms.append(y)
+    y = max(bottoms) + 34
+    svg.text(margin + 10, y, f"trainable parameters, frozen: {features} × {classes} + "
+             f"{classes} = {head_params:,}", 17, anchor="start")
+    y += 36
+    x = _swatch(svg, margin + 10, y, frozen, "frozen") + 24
+    x = _swatch(svg, x, y, slow, "small learning rate") + 24
+    _swatch(svg, x, y, fast, "large learning rate")
+    svg.height = int(y + 20)
+    return svg.render()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true",
