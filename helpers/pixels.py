@@ -4,8 +4,9 @@ Feature inversion and Deep Dream (chapter 13) and neural style transfer
 (chapter 14) share one loop: start from an image, compute a loss of the
 image through a frozen network, and let an optimiser change the pixels.
 :func:`optimise_pixels` is that loop, compiled once per call with
-``tf.function``; :func:`total_variation` is the smoothness penalty all
-three add to keep the image from filling with high-frequency noise.
+``tf.function``; :func:`total_variation` is the smoothness penalty that
+feature inversion and style transfer add to keep the image from filling
+with high-frequency noise.
 
 The loss function receives the (N, H, W, C) image variable and returns
 either a scalar tensor or a dict of named scalar tensors; the dict's

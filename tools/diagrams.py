@@ -2040,8 +2040,8 @@ def transfer_learning_svg() -> str:
     frozen, slow, fast = GRID, CONV, POINTWISE
     panels = [
         ("from scratch", [
-            (["small CNN", "random weights", "trained, lr 10^{−3}"], fast, None),
-            (["new head", f"dense → {classes}", "trained, lr 10^{−3}"], fast, None)]),
+            (["small CNN", "random weights", "trained, lr 2·10^{−3}"], fast, None),
+            (["new head", f"dense → {classes}", "trained, lr 2·10^{−3}"], fast, None)]),
         ("frozen + new head", [
             (["backbone", "ImageNet weights", "frozen"], frozen, "6 3"),
             (["new head", f"dense {features} → {classes}", "trained, lr 10^{−3}"],
