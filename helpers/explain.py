@@ -26,7 +26,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from helpers.pixels import PixelRun, optimise_pixels, total_variation
+from helpers.pixels import PixelRun, check_range, optimise_pixels, total_variation
 from helpers.validate import positive_int
 
 
@@ -398,14 +398,9 @@ def _check_weight(value, name: str) -> float:
 
 
 def _span(value_range) -> float:
-    try:
-        low, high = (float(v) for v in value_range)
-    except (TypeError, ValueError):
-        raise TypeError(
-            f"value_range must be a pair (low, high), got {value_range!r}"
-        ) from None
-    if not low < high:
-        raise ValueError(f"value_range needs low < high, got ({low}, {high})")
+    low, high = check_range(value_range) or (None, None)
+    if low is None:
+        raise TypeError("value_range must be a pair (low, high), got None")
     return high - low
 
 

@@ -76,7 +76,9 @@ def _check_start(start) -> np.ndarray:
     return image.astype(np.float32)
 
 
-def _check_range(value_range) -> tuple[float, float] | None:
+def check_range(value_range) -> tuple[float, float] | None:
+    """``value_range`` as (low, high) floats with low < high, or None;
+    a TypeError/ValueError that says what is wrong otherwise."""
     if value_range is None:
         return None
     if isinstance(value_range, (str, bytes)):
@@ -136,7 +138,7 @@ def optimise_pixels(
             or not math.isfinite(learning_rate) or learning_rate <= 0:
         raise ValueError(f"learning_rate must be a positive number, got {learning_rate!r}")
     image_start = _check_start(start)
-    bounds = _check_range(value_range)
+    bounds = check_range(value_range)
 
     import keras
 
@@ -197,7 +199,7 @@ def optimise_pixels_lbfgs(
     steps = positive_int(steps, "steps")
     memory = positive_int(memory, "memory")
     image_start = _check_start(start)
-    bounds = _check_range(value_range)
+    bounds = check_range(value_range)
     shape = image_start.shape
     names = list(_as_losses(loss_fn(tf.convert_to_tensor(image_start))))
 
