@@ -27,7 +27,7 @@ from collections.abc import Callable
 import numpy as np
 
 from helpers.pixels import PixelRun, check_range, optimise_pixels, total_variation
-from helpers.validate import positive_int
+from helpers.validate import positive_int, real_number
 
 
 def _tf():
@@ -390,13 +390,6 @@ def _variation(image, weight: float, span: float):
     return weight * total_variation(image) / (pixels * span**2)
 
 
-def _check_weight(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) \
-            or not np.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a number >= 0, got {value!r}")
-    return float(value)
-
-
 def _span(value_range) -> float:
     low, high = check_range(value_range) or (None, None)
     if low is None:
@@ -428,7 +421,7 @@ def invert_features(
     """
     tf = _tf()
     steps = positive_int(steps, "steps")
-    tv_weight = _check_weight(tv_weight, "tv_weight")
+    tv_weight = real_number(tv_weight, "tv_weight")
     features = _extractor(model, layer)
     target_image = _one_image(image)
     span = _span(value_range)
@@ -467,7 +460,7 @@ def deep_dream(
     """
     tf = _tf()
     steps = positive_int(steps, "steps")
-    tv_weight = _check_weight(tv_weight, "tv_weight")
+    tv_weight = real_number(tv_weight, "tv_weight")
     features = _extractor(model, layer)
     span = _span(value_range)
     prep = preprocess or (lambda x: x)

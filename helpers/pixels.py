@@ -17,13 +17,12 @@ variation terms separately.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from helpers.validate import positive_int
+from helpers.validate import positive_int, real_number
 
 
 def _tf():
@@ -109,6 +108,45 @@ def _as_losses(result) -> dict:
     return losses
 
 
+def _checked(loss_fn, start, steps, value_range):
+    """The arguments both optimisers share, checked: (start image, steps, bounds)."""
+    if not callable(loss_fn):
+        raise TypeError(f"loss_fn must be callable, got {type(loss_fn).__name__}")
+    return _check_start(start), positive_int(steps, "steps"), check_range(value_range)
+
+
+def _traced_loss(loss_fn, names: list):
+    """A function (image) -> (total, gradient, [each named loss]) to be called
+    inside a tf.function. The loss names, in the loss function's order, are
+    put into ``names`` when it is first traced, so no extra call is needed to
+    learn them."""
+    tf = _tf()
+
+    def evaluate(image):
+        with tf.GradientTape() as tape:
+            tape.watch(image)
+            losses = _as_losses(loss_fn(image))
+            if not names:
+                names.extend(losses)
+            parts = [tf.cast(losses[n], tf.float32) for n in names]
+            total = tf.add_n(parts)
+        gradient = tape.gradient(total, image)
+        if gradient is None:
+            raise ValueError("the loss does not depend on the image (no gradient)")
+        return total, gradient, parts
+
+    return evaluate
+
+
+def _record(history: dict, names: list, total, parts) -> None:
+    """Append one step's losses to the history (created on the first call)."""
+    if not history:
+        history.update({name: [] for name in names + ["total"]})
+    history["total"].append(float(total))
+    for name, value in zip(names, parts):
+        history[name].append(float(value))
+
+
 def optimise_pixels(
     loss_fn: Callable,
     start,
@@ -131,40 +169,27 @@ def optimise_pixels(
     curve per name plus ``"total"``, each ``steps`` long.
     """
     tf = _tf()
-    if not callable(loss_fn):
-        raise TypeError(f"loss_fn must be callable, got {type(loss_fn).__name__}")
-    steps = positive_int(steps, "steps")
-    if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float)) \
-            or not math.isfinite(learning_rate) or learning_rate <= 0:
-        raise ValueError(f"learning_rate must be a positive number, got {learning_rate!r}")
-    image_start = _check_start(start)
-    bounds = check_range(value_range)
+    image_start, steps, bounds = _checked(loss_fn, start, steps, value_range)
+    learning_rate = real_number(learning_rate, "learning_rate", positive=True)
 
     import keras
 
     image = tf.Variable(image_start)
     optimizer = keras.optimizers.Adam(learning_rate=learning_rate)
-    names = list(_as_losses(loss_fn(tf.convert_to_tensor(image_start))))
+    names: list[str] = []
+    loss_and_gradient = _traced_loss(loss_fn, names)
 
     @tf.function
     def step():
-        with tf.GradientTape() as tape:
-            losses = _as_losses(loss_fn(image))
-            total = tf.add_n([tf.cast(losses[n], tf.float32) for n in names])
-        gradient = tape.gradient(total, image)
-        if gradient is None:
-            raise ValueError("the loss does not depend on the image (no gradient)")
+        total, gradient, parts = loss_and_gradient(image)
         optimizer.apply_gradients([(gradient, image)])
         if bounds is not None:
             image.assign(tf.clip_by_value(image, bounds[0], bounds[1]))
-        return total, [tf.cast(losses[n], tf.float32) for n in names]
+        return total, parts
 
-    history: dict[str, list[float]] = {name: [] for name in names + ["total"]}
+    history: dict[str, list[float]] = {}
     for _ in range(steps):
-        total, parts = step()
-        history["total"].append(float(total))
-        for name, value in zip(names, parts):
-            history[name].append(float(value))
+        _record(history, names, *step())
     return PixelRun(image.numpy(), history, evaluations=steps)
 
 
@@ -194,27 +219,16 @@ def optimise_pixels_lbfgs(
     tf = _tf()
     from scipy.optimize import Bounds, minimize
 
-    if not callable(loss_fn):
-        raise TypeError(f"loss_fn must be callable, got {type(loss_fn).__name__}")
-    steps = positive_int(steps, "steps")
+    image_start, steps, bounds = _checked(loss_fn, start, steps, value_range)
     memory = positive_int(memory, "memory")
-    image_start = _check_start(start)
-    bounds = check_range(value_range)
     shape = image_start.shape
-    names = list(_as_losses(loss_fn(tf.convert_to_tensor(image_start))))
+    names: list[str] = []
+    loss_and_gradient = _traced_loss(loss_fn, names)
 
     @tf.function
     def value_and_gradient(flat):
-        image = tf.reshape(flat, shape)
-        with tf.GradientTape() as tape:
-            tape.watch(image)
-            losses = _as_losses(loss_fn(image))
-            total = tf.add_n([tf.cast(losses[n], tf.float32) for n in names])
-        gradient = tape.gradient(total, image)
-        if gradient is None:
-            raise ValueError("the loss does not depend on the image (no gradient)")
-        return total, tf.reshape(gradient, [-1]), [tf.cast(losses[n], tf.float32)
-                                                   for n in names]
+        total, gradient, parts = loss_and_gradient(tf.reshape(flat, shape))
+        return total, tf.reshape(gradient, [-1]), parts
 
     last: dict = {}  # the last point evaluated, so that no point is computed twice
     evaluations = 0
@@ -225,17 +239,14 @@ def optimise_pixels_lbfgs(
             total, gradient, parts = value_and_gradient(tf.constant(x, tf.float32))
             evaluations += 1
             last.update(x=x.copy(), total=float(total),
-                        gradient=gradient.numpy().astype(np.float64),
-                        parts=[float(p) for p in parts])
+                        gradient=gradient.numpy().astype(np.float64), parts=parts)
         return last["total"], last["gradient"]
 
-    history: dict[str, list[float]] = {name: [] for name in names + ["total"]}
+    history: dict[str, list[float]] = {}
 
     def record(x: np.ndarray) -> None:
         evaluate(x)
-        history["total"].append(last["total"])
-        for name, value in zip(names, last["parts"]):
-            history[name].append(value)
+        _record(history, names, last["total"], last["parts"])
 
     x0 = image_start.astype(np.float64).ravel()
     record(x0)

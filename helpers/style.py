@@ -23,14 +23,13 @@ network.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from helpers.pixels import (PixelRun, optimise_pixels,
                             optimise_pixels_lbfgs, total_variation)
-from helpers.validate import positive_int
+from helpers.validate import positive_int, real_number
 
 #: Gatys et al.'s choice in Keras' VGG16 names: style from the first
 #: convolution of every block, content from the second one of block 4.
@@ -168,10 +167,7 @@ def vgg16_preprocess(images):
 
 
 def _weight(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) \
-            or not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a positive number, got {value!r}")
-    return float(value)
+    return real_number(value, name, positive=True)
 
 
 def stylise(

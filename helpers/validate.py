@@ -16,12 +16,16 @@ names the argument:
 A value below the allowed minimum is a ValueError. Arguments of numpy_cnn that
 take an int or an (h, w) pair apply the same rule to each item (int_pair).
 
+Weights and learning rates (helpers.pixels, helpers.explain, helpers.style)
+are finite real numbers, >= 0 or > 0 (real_number).
+
 Arrays of numbers must be real: a complex array would otherwise be cast to float
 (dropping its imaginary part) or give a complex result (real_array).
 """
 
 from __future__ import annotations
 
+import math
 import operator
 import reprlib
 from typing import Any
@@ -71,6 +75,16 @@ def positive_int(value: Any, name: str) -> int:
 def nonnegative_int(value: Any, name: str) -> int:
     """as_int with a minimum of 0: padding widths, indices."""
     return as_int(value, name, 0)
+
+
+def real_number(value: Any, name: str, *, positive: bool = False) -> float:
+    """A finite int or float (not bool) as a float: >= 0, or > 0 with
+    positive=True (weights, learning rates); a ValueError naming it otherwise."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float)) \
+            or not math.isfinite(value) or value < 0 or (positive and value == 0):
+        wanted = "a positive number" if positive else "a number >= 0"
+        raise ValueError(f"{name} must be {wanted}, got {value!r}")
+    return float(value)
 
 
 def int_pair(value: Any, name: str, minimum: int = 1) -> tuple[int, int]:

@@ -57,38 +57,6 @@ def test_value_range_clips_every_step():
     assert list(run.history) == ["loss", "total"]
 
 
-@pytest.mark.parametrize("kwargs, error, match", [
-    (dict(steps=0), ValueError, "steps"),
-    (dict(steps=2.0), TypeError, "steps"),
-    (dict(steps=3, learning_rate=0), ValueError, "learning_rate"),
-    (dict(steps=3, learning_rate=float("nan")), ValueError, "learning_rate"),
-    (dict(steps=3, value_range=(1.0, 0.0)), ValueError, "low < high"),
-    (dict(steps=3, value_range="01"), TypeError, "value_range"),
-    (dict(steps=3, value_range=3), TypeError, "value_range"),
-])
-def test_bad_arguments(kwargs, error, match):
-    with pytest.raises(error, match=match):
-        optimise_pixels(lambda x: tf.reduce_sum(x), np.zeros((1, 2, 2, 1)), **kwargs)
-
-
-def test_bad_start_and_bad_losses():
-    loss = lambda x: tf.reduce_sum(x)  # noqa: E731
-    with pytest.raises(ValueError, match=r"image\[None\]"):
-        optimise_pixels(loss, np.zeros((2, 2, 1)), steps=1)
-    with pytest.raises(ValueError, match="NaN"):
-        optimise_pixels(loss, np.full((1, 2, 2, 1), np.nan), steps=1)
-    with pytest.raises(TypeError, match="real numbers"):
-        optimise_pixels(loss, np.zeros((1, 2, 2, 1), complex), steps=1)
-    with pytest.raises(TypeError, match="callable"):
-        optimise_pixels("loss", np.zeros((1, 2, 2, 1)), steps=1)
-    with pytest.raises(ValueError, match="scalar"):
-        optimise_pixels(lambda x: x * 2, np.zeros((1, 2, 2, 1)), steps=1)
-    with pytest.raises(ValueError, match="'total'"):
-        optimise_pixels(lambda x: {"total": tf.reduce_sum(x)}, np.zeros((1, 2, 2, 1)), steps=1)
-    with pytest.raises(ValueError, match="does not depend"):
-        optimise_pixels(lambda x: tf.constant(1.0), np.zeros((1, 2, 2, 1)), steps=1)
-
-
 # ------------------------------------------------------------- L-BFGS
 
 from helpers.pixels import optimise_pixels_lbfgs  # noqa: E402
@@ -142,25 +110,42 @@ def test_lbfgs_value_range_is_a_bound():
     assert list(run.history) == ["loss", "total"]
 
 
-@pytest.mark.parametrize("kwargs, error, match", [
-    (dict(steps=0), ValueError, "steps"),
-    (dict(steps=2.0), TypeError, "steps"),
-    (dict(steps=3, memory=0), ValueError, "memory"),
-    (dict(steps=3, value_range=(1.0, 0.0)), ValueError, "low < high"),
-    (dict(steps=3, value_range="01"), TypeError, "value_range"),
-])
-def test_lbfgs_bad_arguments(kwargs, error, match):
+BOTH = [optimise_pixels, optimise_pixels_lbfgs]
+#: (optimiser, keyword arguments, error, message) the two optimisers refuse
+BAD_ARGUMENTS = [
+    *[(opt, kwargs, error, match) for opt in BOTH for kwargs, error, match in [
+        (dict(steps=0), ValueError, "steps"),
+        (dict(steps=2.0), TypeError, "steps"),
+        (dict(steps=3, value_range=(1.0, 0.0)), ValueError, "low < high"),
+        (dict(steps=3, value_range="01"), TypeError, "value_range"),
+        (dict(steps=3, value_range=3), TypeError, "value_range"),
+    ]],
+    (optimise_pixels, dict(steps=3, learning_rate=0), ValueError, "learning_rate"),
+    (optimise_pixels, dict(steps=3, learning_rate=float("nan")), ValueError, "learning_rate"),
+    (optimise_pixels_lbfgs, dict(steps=3, memory=0), ValueError, "memory"),
+]
+
+
+@pytest.mark.parametrize("optimiser, kwargs, error, match", BAD_ARGUMENTS)
+def test_bad_arguments(optimiser, kwargs, error, match):
     with pytest.raises(error, match=match):
-        optimise_pixels_lbfgs(lambda x: tf.reduce_sum(x), np.zeros((1, 2, 2, 1)), **kwargs)
+        optimiser(lambda x: tf.reduce_sum(x), np.zeros((1, 2, 2, 1)), **kwargs)
 
 
-def test_lbfgs_bad_start_and_bad_losses():
+@pytest.mark.parametrize("optimiser", BOTH)
+def test_bad_start_and_bad_losses(optimiser):
     loss = lambda x: tf.reduce_sum(x)  # noqa: E731
     with pytest.raises(ValueError, match=r"image\[None\]"):
-        optimise_pixels_lbfgs(loss, np.zeros((2, 2, 1)), steps=1)
+        optimiser(loss, np.zeros((2, 2, 1)), steps=1)
+    with pytest.raises(ValueError, match="NaN"):
+        optimiser(loss, np.full((1, 2, 2, 1), np.nan), steps=1)
+    with pytest.raises(TypeError, match="real numbers"):
+        optimiser(loss, np.zeros((1, 2, 2, 1), complex), steps=1)
     with pytest.raises(TypeError, match="callable"):
-        optimise_pixels_lbfgs("loss", np.zeros((1, 2, 2, 1)), steps=1)
+        optimiser("loss", np.zeros((1, 2, 2, 1)), steps=1)
     with pytest.raises(ValueError, match="scalar"):
-        optimise_pixels_lbfgs(lambda x: x * 2, np.zeros((1, 2, 2, 1)), steps=1)
+        optimiser(lambda x: x * 2, np.zeros((1, 2, 2, 1)), steps=1)
+    with pytest.raises(ValueError, match="'total'"):
+        optimiser(lambda x: {"total": tf.reduce_sum(x)}, np.zeros((1, 2, 2, 1)), steps=1)
     with pytest.raises(ValueError, match="does not depend"):
-        optimise_pixels_lbfgs(lambda x: tf.constant(1.0), np.zeros((1, 2, 2, 1)), steps=1)
+        optimiser(lambda x: tf.constant(1.0), np.zeros((1, 2, 2, 1)), steps=1)

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from helpers import geometry
 from helpers import numpy_cnn as ncnn
+from helpers import validate
 from helpers.validate import as_int, int_pair, nonnegative_int, positive_int, real_array
 
 
@@ -152,3 +153,18 @@ def test_numpy_cnn_and_geometry_accept_and_refuse_the_same_values(value):
     if not isinstance(value, str):
         assert outcome(lambda: ncnn.pad2d(X, value)) == outcome(
             lambda: nonnegative_int(value, "padding")), value
+
+
+@pytest.mark.parametrize("value, positive, expected", [
+    (0, False, 0.0), (2, True, 2.0), (0.5, False, 0.5), (np.float64(1e-3), True, 1e-3)])
+def test_real_number_accepts(value, positive, expected):
+    assert validate.real_number(value, "w", positive=positive) == expected
+
+
+@pytest.mark.parametrize("value, positive, message", [
+    (0, True, "w must be a positive number"), (-1.0, False, "w must be a number >= 0"),
+    (float("nan"), False, ">= 0"), (float("inf"), True, "positive"),
+    (True, False, ">= 0"), ("1", True, "positive"), (None, False, ">= 0")])
+def test_real_number_refuses(value, positive, message):
+    with pytest.raises(ValueError, match=message):
+        validate.real_number(value, "w", positive=positive)
