@@ -16,6 +16,7 @@ from typing import Callable
 import numpy as np
 
 from helpers import assets
+from helpers.validate import as_int, positive_int
 
 Split = tuple[np.ndarray, np.ndarray]
 
@@ -375,19 +376,10 @@ def composite(cutouts: np.ndarray, *, size: int, half: str, seed: int) -> np.nda
 
 
 def _check_size(size: object) -> int:
-    if isinstance(size, bool) or not isinstance(size, (int, np.integer)):
-        raise TypeError(f"size must be an int number of pixels, got {size!r:.60}")
+    size = as_int(size, "size", expected="an int number of pixels")
     if not 16 <= size <= 512:
         raise ValueError(f"size must be between 16 and 512 pixels, got {size}")
-    return int(size)
-
-
-def _check_copies(copies: object) -> int:
-    if isinstance(copies, bool) or not isinstance(copies, (int, np.integer)):
-        raise TypeError(f"copies must be an int, got {copies!r:.60}")
-    if copies < 1:
-        raise ValueError(f"copies must be at least 1, got {copies}")
-    return int(copies)
+    return size
 
 
 @dataclass(frozen=True)
@@ -418,7 +410,8 @@ def load_stamp_scenes(size: int = 96, *, copies: int = 2, test_copies: int = 2,
     training scenes (:func:`composite`). Shuffled with the same seed.
     """
     _check_size(size)
-    copies, test_copies = _check_copies(copies), _check_copies(test_copies)
+    copies = positive_int(copies, "copies")
+    test_copies = positive_int(test_copies, "test_copies")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise TypeError(f"seed must be a non-negative int, got {seed!r:.60}")
     cut = load_stamp_cutouts()
