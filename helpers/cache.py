@@ -433,9 +433,11 @@ class _Downloads:
         with self._mutex:
             key = (kind, spec)
             if key not in self._files:
-                when, why = self._skip.get(kind, (0.0, ""))
-                if time.monotonic() - when < SKIP_AFTER_TIMEOUT:
-                    raise AssetError(f"skipped {kind} {spec}: {why}")
+                # no entry means "never timed out"; a default time of 0 would skip every
+                # registry for the first minutes after boot (the monotonic clock's origin)
+                skipped = self._skip.get(kind)
+                if skipped is not None and time.monotonic() - skipped[0] < SKIP_AFTER_TIMEOUT:
+                    raise AssetError(f"skipped {kind} {spec}: {skipped[1]}")
                 try:
                     self._files[key] = self._download(kind, spec)
                 except _CommandTimeout as e:

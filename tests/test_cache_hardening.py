@@ -380,6 +380,19 @@ def test_a_registry_that_never_answers_is_given_up_on(env, tmp_path, monkeypatch
     assert "skipped" in str(err.value) and "timed out" in str(err.value)
 
 
+def test_registries_are_asked_on_a_machine_that_just_booted(env, tmp_path, monkeypatch):
+    # the monotonic clock starts near 0 at boot: a registry that never timed out must
+    # not look as if it had timed out "at time 0" (CI machines are often minutes old)
+    (tmp_path / "tarball").write_bytes(TARBALL)
+    _fake_npm(tmp_path, monkeypatch, f"""
+        for a in "$@"; do spec=$a; done
+        cp {tmp_path / 'tarball'} "$(echo "$spec" | tr @ -).tgz"
+    """)
+    monkeypatch.setattr(cache.time, "monotonic", lambda: 5.0)
+    path = cache.fetch_asset(_npm_asset("fake_npm", "fakepkg@1.0.0"))
+    assert path.is_file()
+
+
 # --------------------------------------------------------------------------- 7. permissions
 
 
