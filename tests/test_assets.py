@@ -97,6 +97,27 @@ def test_vgg16_features_carry_the_pretrained_weights():
     assert np.abs(stored).mean() > 1e-3  # not an untrained initialisation
 
 
+def test_vgg16_features_read_the_official_fallback_file(tmp_path, monkeypatch):
+    # vgg16_hed's second source is Keras' ImageNet notop file, in Keras' legacy HDF5
+    # layout: it must load as it is, with a warning that it is not HED's copy
+    import h5py
+    import keras
+    from keras.src.legacy.saving import legacy_h5_format
+
+    keras.utils.set_random_seed(3)
+    source = keras.applications.VGG16(weights=None, include_top=False)
+    path = tmp_path / pretrained.VGG16_NOTOP_FILE
+    with h5py.File(path, "w") as f:
+        legacy_h5_format.save_weights_to_hdf5_group(f, source)
+    monkeypatch.setattr(pretrained.assets, "fetch", lambda name: path)
+    with pytest.warns(UserWarning, match="not HED's"):
+        model = pretrained.vgg16_features()
+    for name in pretrained.VGG16_CONV_LAYERS:
+        for got, want in zip(model.get_layer(name).get_weights(),
+                             source.get_layer(name).get_weights()):
+            np.testing.assert_array_equal(got, want)
+
+
 def test_decode_predictions_checks_its_input():
     with pytest.raises(ValueError, match=r"\(N, 1000\)"):
         imagenet.decode_predictions(np.zeros((2, 10)))

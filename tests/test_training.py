@@ -316,3 +316,37 @@ def test_model_cards_table():
         model_stats.model_card(model, accuracy=0.9, train_seconds=-1)
     with pytest.raises(ValueError, match="at least one"):
         model_stats.cards_table([])
+
+
+class _CountingLayer(layers.Layer):
+    """Counts how often its Python code runs (once per trace when compiled)."""
+
+    runs = 0
+
+    def call(self, x):
+        type(self).runs += 1
+        return x * 2.0
+
+
+def test_cpu_time_is_of_the_compiled_graph_unless_asked_for_eager():
+    model = keras.Sequential([keras.Input((6, 6, 2)), _CountingLayer(),
+                              layers.Conv2D(3, 3), layers.Flatten()])
+    _CountingLayer.runs = 0
+    ms = model_stats.cpu_ms_per_image(model, batch_size=4, rounds=7)
+    assert ms > 0 and _CountingLayer.runs == 1  # traced once, then the graph
+    _CountingLayer.runs = 0
+    ms = model_stats.cpu_ms_per_image(model, batch_size=4, rounds=7,
+                                      compiled=False)
+    assert ms > 0 and _CountingLayer.runs == 8  # every call runs Python
+
+
+@pytest.mark.parametrize("kwargs, error", [
+    ({"batch_size": 0}, ValueError), ({"rounds": 0}, ValueError),
+    ({"batch_size": 2.0}, TypeError), ({"rounds": True}, TypeError)])
+def test_cpu_time_refuses_bad_arguments(kwargs, error):
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(2)])
+    with pytest.raises(error, match=next(iter(kwargs))):
+        model_stats.cpu_ms_per_image(model, **kwargs)
+    free = keras.Sequential([keras.Input((None, 3)), layers.Dense(2)])
+    with pytest.raises(ValueError, match="fixed input shape"):
+        model_stats.cpu_ms_per_image(free)

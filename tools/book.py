@@ -47,7 +47,7 @@ def setup_cell_prefix(config: dict | None = None) -> str:
     repo = (config or book_config())["repository"]
     url, branch = repo["url"].rstrip("/"), repo.get("branch", "main")
     return (
-        "# Setup: on Colab, install the book's helpers; elsewhere they are.\n"
+        "# Setup: on Colab, install the book's helpers (local runs have them).\n"
         "import sys\n"
         "\n"
         f'REPO = "{url}"\n'
