@@ -150,14 +150,16 @@ class ModelCard:
     train_seconds: float
 
 
-def cpu_ms_per_image(model, *, batch_size: int = 64, rounds: int = 5,
+def cpu_ms_per_image(model, *, batch_size: int = 64, rounds: int = 30,
                      compiled: bool = True) -> float:
     """Inference time per image in milliseconds: the best of `rounds`
-    timed calls of the model on a batch of zeros, after one untimed call.
+    timed calls of the model on a batch of zeros, after three untimed calls
+    (on a quiet machine the best of 30 repeats to a few per cent; the best
+    of a handful can be off by tens of per cent).
 
     compiled=True (the default) times the forward pass as one traced
     TensorFlow graph, as model.predict() and a deployed model run it; the
-    untimed call builds the graph. compiled=False times the model called
+    first untimed call builds the graph. compiled=False times the model called
     eagerly, layer by layer from Python, which adds a fixed cost to every
     layer (a network of many small layers looks slower than it computes).
     """
@@ -178,7 +180,8 @@ def cpu_ms_per_image(model, *, batch_size: int = 64, rounds: int = 5,
 
     call = tf.function(forward, autograph=False) if compiled else forward
     x = tf.zeros((batch_size, *shape), "float32")
-    call(x)
+    for _ in range(3):
+        call(x)
     best = float("inf")
     for _ in range(rounds):
         t0 = time.perf_counter()
