@@ -72,7 +72,8 @@ def test_every_template_rule_fires():
     plot.outputs = [new_output("display_data", data={"image/png": "iVBOR",
                                                      "text/plain": "<Figure>"})]
     printed = new_code_cell("print('x' * 90)", execution_count=4)
-    printed.outputs = [new_output("stream", name="stdout", text="x" * 90 + "\n")]
+    printed.outputs = [new_output("stream", name="stdout", text="x" * 90 + "\n"),
+                       new_output("stream", name="stdout", text="y\n")]
     seeded = new_code_cell("rng = np.random.default_rng(0)", execution_count=5)
     answered = new_code_cell('answer = 2368\ncheck("01.1", answer)', execution_count=6)
     answered.outputs = [new_output("stream", name="stdout", text="Exercise 01.1: correct.\n")]
@@ -95,6 +96,7 @@ def test_every_template_rule_fires():
         "setup cell is longer",
         "code cell 2 line 1 is",
         "prints a 90-character line",
+        "code cell 4 stores one printout as several boxes",
         "figure without a caption",
         "figure without a name",
         "figure without alt text",

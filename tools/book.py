@@ -241,7 +241,12 @@ def lint_notebook(path: Path) -> list[str]:
     if counts != list(range(1, len(code) + 1)):
         problems.append("not executed top to bottom in one run (execution counts must be 1..n)")
     for i, c in enumerate(code, 1):
-        for out in c.get("outputs", []):
+        outs = c.get("outputs", [])
+        if any(a.get("output_type") == b.get("output_type") == "stream"
+               and a.get("name") == b.get("name") for a, b in zip(outs, outs[1:])):
+            problems.append(f"code cell {i} stores one printout as several boxes "
+                            "(re-execute with tools/execute_notebooks.py, which merges them)")
+        for out in outs:
             if out.get("output_type") == "error":
                 problems.append(f"code cell {i} stores an error ({out.get('ename')})")
             text = out.get("text", "")

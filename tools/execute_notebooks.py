@@ -6,6 +6,7 @@ what ``make test`` (nbval) compares against and what the book renders.
 
 from __future__ import annotations
 
+import copy
 import os
 import sys
 import time
@@ -13,6 +14,23 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+
+
+def merge_streams(outputs: list) -> list:
+    """Join consecutive stdout (or stderr) outputs into one, as a reader saw them.
+
+    A cell that prints as it goes (one line per trained model, say) sends each line
+    as its own message; stored separately, every line would render as a box of its own.
+    """
+    merged: list = []
+    for out in outputs:
+        prev = merged[-1] if merged else None
+        if (out.get("output_type") == "stream" and prev is not None
+                and prev.get("output_type") == "stream" and prev.get("name") == out.get("name")):
+            prev["text"] = "".join(prev["text"]) + "".join(out["text"])
+        else:  # a copy, so that joining never changes the caller's outputs
+            merged.append(copy.copy(out))
+    return merged
 
 
 def execute(path: Path) -> float:
@@ -28,6 +46,8 @@ def execute(path: Path) -> float:
     seconds = time.perf_counter() - start
     for cell in nb.cells:  # drop per-run noise so diffs show only real changes
         cell.metadata.pop("execution", None)
+        if cell.cell_type == "code":
+            cell.outputs = merge_streams(cell.outputs)
     nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
     # The landing page's chapter cards show how long this run took, and where.
     book = nb.metadata.setdefault("book", {})
