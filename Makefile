@@ -30,7 +30,7 @@ book: $(STAMP)
 test: $(STAMP) assets chromium
 	@start=$$(date +%s); \
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile tests; \
-	$(BIN)/python -m pytest -n $(NB_JOBS) --nbval chapters; \
+	$(BIN)/python -m pytest -n $(NB_JOBS) --dist loadfile --nbval chapters; \
 	$(MAKE) --no-print-directory book-strict; \
 	$(MAKE) --no-print-directory browser-test; \
 	echo "make test finished in $$(( $$(date +%s) - start )) s"
@@ -42,7 +42,7 @@ SEEDS ?= 7 2024
 test-seeds: $(STAMP) assets
 	@for seed in $(SEEDS); do \
 	  echo "== CNNBOOK_SEED=$$seed"; \
-	  CNNBOOK_SEED=$$seed $(BIN)/python -m pytest -q -n $(NB_JOBS) --nbval-lax chapters \
+	  CNNBOOK_SEED=$$seed $(BIN)/python -m pytest -q -n $(NB_JOBS) --dist loadfile --nbval-lax chapters \
 	    || exit 1; \
 	done
 
@@ -69,7 +69,7 @@ test-oldest: $(OLDEST_STAMP)
 	$(OLDEST_BIN)/python -m helpers.assets fetch --all; \
 	$(OLDEST_BIN)/python -m pytest -n $(JOBS) --dist loadfile tests \
 	  --deselect tests/test_check_pages.py::test_checker_catches_a_broken_page || rc=1; \
-	$(OLDEST_BIN)/python -m pytest -n $(NB_JOBS) --nbval chapters || rc=1; \
+	$(OLDEST_BIN)/python -m pytest -n $(NB_JOBS) --dist loadfile --nbval chapters || rc=1; \
 	echo "make test-oldest finished in $$(( $$(date +%s) - start )) s"; \
 	exit $$rc
 

@@ -23,3 +23,14 @@ def test_nothing_to_merge_is_left_alone():
     outs = [new_output("stream", name="stdout", text="only\n")]
     assert merge_streams(outs) == outs
     assert merge_streams([]) == []
+
+
+def test_parallel_notebook_runs_keep_each_notebook_on_one_worker():
+    # nbval's items are a notebook's cells, run in order in one kernel: xdist must
+    # hand out whole files (--dist loadfile), or cells land on different workers
+    from pathlib import Path
+
+    makefile = (Path(__file__).resolve().parents[1] / "Makefile").read_text()
+    runs = [line for line in makefile.splitlines() if "--nbval" in line and " -n " in line]
+    assert len(runs) >= 3
+    assert all("--dist loadfile" in line for line in runs), runs
