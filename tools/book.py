@@ -13,6 +13,8 @@ from pathlib import Path
 
 import yaml
 
+from tools.execute_notebooks import merge_streams
+
 ROOT = Path(__file__).resolve().parents[1]
 TITLE_RE = re.compile(r"^# (\d\d) · \S")
 MACHINE_PATH_RE = re.compile(r"(/work/|/root/|/home/\w|/tmp/|/Users/|[A-Z]:\\\\|site-packages)")
@@ -242,8 +244,7 @@ def lint_notebook(path: Path) -> list[str]:
         problems.append("not executed top to bottom in one run (execution counts must be 1..n)")
     for i, c in enumerate(code, 1):
         outs = c.get("outputs", [])
-        if any(a.get("output_type") == b.get("output_type") == "stream"
-               and a.get("name") == b.get("name") for a, b in zip(outs, outs[1:])):
+        if len(merge_streams(outs)) < len(outs):
             problems.append(f"code cell {i} stores one printout as several boxes "
                             "(re-execute with tools/execute_notebooks.py, which merges them)")
         for out in outs:
