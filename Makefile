@@ -17,7 +17,7 @@ export PYTHONHASHSEED := 0
 JOBS ?= 2
 NB_JOBS ?= 0
 
-.PHONY: test-seeds book test venv assets unit notebooks book-strict execute lint-setup-cells clean
+.PHONY: test-seeds book test venv assets unit notebooks book-strict execute reader-notebooks lint-setup-cells clean
 
 ## make book: build the static HTML book from the committed, executed notebooks.
 book: $(STAMP)
@@ -91,6 +91,7 @@ book-strict: $(STAMP)
 	@start=$$(date +%s); \
 	$(BIN)/python -m tools.vendor_mathjax; \
 	$(BIN)/jupyter-book build . --path-output . -q -W --keep-going --all; \
+	$(BIN)/python -m tools.reader_notebooks --check-html _build/html; \
 	echo "Strict book build in $$(( $$(date +%s) - start )) s"
 
 ## make browser-test: open every page of the built book (_build/html; `make book` first)
@@ -126,6 +127,12 @@ NB ?= $(sort $(wildcard chapters/*.ipynb))
 execute: $(STAMP) assets
 	$(BIN)/python tools/execute_notebooks.py $(NB)
 	$(BIN)/python -m tools.landing
+	$(BIN)/python -m tools.reader_notebooks
+
+## Maintainers: regenerate notebooks/, the reader notebooks that Colab, the download
+## button and the notebooks zip serve (the chapters with their MyST resolved).
+reader-notebooks: $(STAMP)
+	$(BIN)/python -m tools.reader_notebooks
 
 ## Maintainers: rewrite every chapter's setup cell from _config.yml (repository URL).
 lint-setup-cells: $(STAMP)

@@ -316,3 +316,124 @@ def lint_notebook(path: Path) -> list[str]:
     if nb.get("metadata", {}).get("kernelspec", {}).get("name") != "python3":
         problems.append("kernelspec must be python3")
     return problems
+
+
+# ------------------------------------------------------------ reader notebooks
+
+#: MyST left in rendered Markdown: a role (``{numref}`` rendered as ``{numref}<code>``),
+#: a directive fence, a ``(label)=`` target, a MyST comment.
+MYST_LEFT_RES = [
+    (re.compile(r"\{[a-z][\w:+-]*\}(?:<code>|`)"), "a MyST role"),
+    (re.compile(r"^\s*:{3,}", re.MULTILINE), "a ':::' directive fence"),
+    (re.compile(r"\{(?:figure|dropdown|note|admonition|glue|eval|math|eq|numref|cite|doc|"
+                r"ref|toctree|bibliography)[}:]"), "a MyST directive or role name"),
+    (re.compile(r"^\s*\([\w:.-]+\)=\s*$", re.MULTILINE), "a '(label)=' target"),
+    (re.compile(r"(?:^|<p>)%\s", re.MULTILINE), "a MyST comment ('% ...')"),
+]
+DETAILS_RE = re.compile(r"<details\b[^>]*>.*?</details>", re.DOTALL)
+SRC_RE = re.compile(r"""\b(src|href)\s*=\s*["']([^"']*)["']""")
+SOLUTION_TEXT_RE = re.compile(r"\bsolution\b", re.IGNORECASE)
+
+
+def _visible_text(html_text: str) -> str:
+    """Rendered HTML without its code (code is shown as written, MyST or not)."""
+    text = re.sub(r"<pre\b.*?</pre>", "", html_text, flags=re.DOTALL)
+    return re.sub(r"<code>.*?</code>", lambda m: "<code></code>", text, flags=re.DOTALL)
+
+
+def _check_url(kind: str, url: str, where: str, problems: list[str]) -> None:
+    import base64
+
+    if url.startswith("data:"):
+        if kind != "src":
+            problems.append(f"{where}: a link to a data: URI")
+            return
+        head, _, payload = url.partition(",")
+        try:
+            raw = base64.b64decode(payload, validate=True) if head.endswith(";base64") else b""
+        except ValueError:
+            raw = b""
+        if not raw:
+            problems.append(f"{where}: image data: URI does not decode ({head})")
+        elif "svg" in head and b"<svg" not in raw[:1000]:
+            problems.append(f"{where}: image data: URI {head} holds no <svg>")
+        return
+    if kind == "src" and not url.startswith("https://"):
+        problems.append(f"{where}: image {url[:60]} would not load outside the "
+                        "repository (embed it as a data: URI or use an https URL)")
+    if kind == "href" and not re.match(r"^(https?://|mailto:)", url):
+        problems.append(f"{where}: relative link {url[:60]} (points nowhere in Colab "
+                        "or a downloaded notebook)")
+
+
+def lint_markdown_for_readers(markdown: str, where: str) -> list[str]:
+    """What a plain CommonMark renderer (Jupyter, Colab, GitHub) would show wrong."""
+    from markdown_it import MarkdownIt
+
+    problems: list[str] = []
+    md = MarkdownIt("commonmark")
+    rendered = md.render(markdown)
+    visible = _visible_text(rendered)
+    for pattern, what in MYST_LEFT_RES:
+        m = pattern.search(visible)
+        if m:
+            problems.append(f"{where}: {what} is left as raw text: {m.group(0).strip()!r}")
+    tokens = md.parse(markdown)
+    for token in tokens:
+        if token.type == "fence" and token.info.strip().startswith("{"):
+            problems.append(f"{where}: a MyST directive fence ```{token.info.strip()}")
+        for child in token.children or []:
+            if child.type == "image":
+                _check_url("src", child.attrGet("src") or "", where, problems)
+                if not child.content.strip():
+                    problems.append(f"{where}: an image without alt text")
+            elif child.type == "link_open":
+                _check_url("href", child.attrGet("href") or "", where, problems)
+    raw_html = "".join(t.content for t in tokens if t.type == "html_block") + "".join(
+        c.content for t in tokens for c in t.children or [] if c.type == "html_inline")
+    for kind, url in SRC_RE.findall(raw_html):
+        _check_url(kind, url, where, problems)
+    if rendered.count("<details") != rendered.count("</details>"):
+        problems.append(f"{where}: unbalanced <details> fold")
+    for fold in DETAILS_RE.findall(rendered):
+        body = re.sub(r"^<details\b[^>]*>\s*(<summary>.*?</summary>)?", "", fold,
+                      flags=re.DOTALL)
+        if not re.search(r"<(p|ul|ol|pre|blockquote|img|h\d|table)\b", body):
+            problems.append(f"{where}: a <details> fold whose inside is not rendered as "
+                            "Markdown (blank lines after <summary> and before </details>)")
+    outside = DETAILS_RE.sub("", rendered)
+    for m in re.finditer(r"<(strong|h\d)>(.*?)</\1>", outside, re.DOTALL):
+        if SOLUTION_TEXT_RE.search(m.group(2)):
+            problems.append(f"{where}: a solution stands outside a <details> fold: "
+                            f"{m.group(2)[:50]!r}")
+    return problems
+
+
+def lint_reader_notebook(path: Path) -> list[str]:
+    """Every way a reader notebook (notebooks/) would show badly in Jupyter or Colab."""
+    nb = json.loads(Path(path).read_text())
+    problems: list[str] = []
+    for j, cell in enumerate(nb.get("cells", [])):
+        src = _text(cell)
+        if cell["cell_type"] == "markdown":
+            problems += lint_markdown_for_readers(src, f"markdown cell {j}")
+            continue
+        if cell["cell_type"] != "code":
+            continue
+        meta = cell.get("metadata", {})
+        folded = "hide-cell" in _tags(cell)
+        if folded or "assert check(" in src:
+            where = f"code cell {j} (a solution)"
+            if not folded:
+                problems.append(f"{where}: not folded (tag hide-cell)")
+            if not re.match(r"#@title Solution to exercise \d+\n", src):
+                problems.append(f"{where}: first line is not '#@title Solution to exercise N'")
+            if meta.get("cellView") != "form":
+                problems.append(f"{where}: metadata.cellView is not 'form' (Colab shows it)")
+            if not (meta.get("jupyter") or {}).get("source_hidden"):
+                problems.append(f"{where}: metadata.jupyter.source_hidden is not set "
+                                "(JupyterLab shows it)")
+        if "hide-input" in _tags(cell) and not (meta.get("jupyter") or {}).get("source_hidden"):
+            problems.append(f"code cell {j}: folded in the HTML (hide-input) but not in "
+                            "Jupyter (metadata.jupyter.source_hidden)")
+    return problems

@@ -22,11 +22,24 @@ Figures numbered per chapter ("Fig. 5.3")
     :func:`renumber_figures` turns each chapter's run into ``(NN, 1)``, ``(NN, 2)``,
     ... in page order, NN from the file name ``chapters/NN_*``. The reader notebooks
     (tools/reader_notebooks.py) number the same way; a test compares the two.
+
+Colab and download serve the reader notebooks
+    A chapter's MyST (figure directives, roles, dropdowns) shows as raw text in
+    Colab and Jupyter, so the reader opens the generated ``notebooks/NN_*.ipynb``
+    instead: the Colab launch button's ``.../chapters/X.ipynb`` becomes
+    ``.../notebooks/X.ipynb``, and at the end of the build each chapter's
+    ``_sources/chapters/X.ipynb`` (what the download button serves) is replaced by
+    its reader notebook. The build also writes ``cnn-course-book-notebooks.zip``
+    (every reader notebook; fixed timestamps, so the same notebooks give the same
+    bytes), which the landing page links.
 """
 
 from __future__ import annotations
 
 import re
+import shutil
+import zipfile
+from pathlib import Path
 from typing import Any
 
 from sphinx.application import Sphinx
@@ -55,13 +68,66 @@ def dedupe_scripts(scripts: list[Any]) -> list[Any]:
     return unique
 
 
+READER_DIR = "notebooks"
+ZIP_NAME = "cnn-course-book-notebooks.zip"
+COLAB_CHAPTER_RE = re.compile(r"^(https://colab\.research\.google\.com/github/.+?/blob/[^/]+/)"
+                              r"chapters/(\d\d_[^/]+\.ipynb)$")
+
+
+def reader_colab_url(url: str) -> str:
+    """A chapter's Colab URL pointed at its reader notebook; other URLs unchanged."""
+    return COLAB_CHAPTER_RE.sub(rf"\1{READER_DIR}/\2", url)
+
+
+def _repoint_buttons(buttons: Any) -> Any:
+    """The theme's header buttons with every chapter Colab link repointed."""
+    if isinstance(buttons, list):
+        return [_repoint_buttons(b) for b in buttons]
+    if isinstance(buttons, dict):
+        return {k: (reader_colab_url(v) if k == "url" and isinstance(v, str)
+                    else _repoint_buttons(v)) for k, v in buttons.items()}
+    return buttons
+
+
 def _on_page_context(
     app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any
 ) -> None:
-    """Give the template a script list with each ``<script>`` once."""
+    """Give the template a script list with each ``<script>`` once, and Colab
+    buttons that open the reader notebook."""
     scripts = context.get("script_files")
     if isinstance(scripts, list):
         context["script_files"] = dedupe_scripts(scripts)
+    if "header_buttons" in context:
+        context["header_buttons"] = _repoint_buttons(context["header_buttons"])
+
+
+def write_notebook_zip(reader_dir: Path, target: Path) -> list[str]:
+    """Zip every reader notebook (and its README) into ``target``; same input, same bytes."""
+    names = sorted(p.name for p in reader_dir.glob("*") if p.suffix in (".ipynb", ".md"))
+    tmp = target.with_name(target.name + ".tmp")
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name in names:
+            info = zipfile.ZipInfo(f"cnn-course-book-notebooks/{name}", (2026, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, (reader_dir / name).read_bytes())
+    tmp.replace(target)
+    return names
+
+
+def _on_build_finished(app: Sphinx, exception: Exception | None) -> None:
+    """Serve the reader notebooks for download and as one zip."""
+    if exception is not None or app.builder.format != "html":
+        return
+    reader_dir = Path(app.srcdir) / READER_DIR
+    if not any(reader_dir.glob("*.ipynb")):
+        raise RuntimeError(f"{reader_dir} holds no reader notebooks: run "
+                           "`python -m tools.reader_notebooks` before building the book")
+    sources = Path(app.outdir) / "_sources" / "chapters"
+    for notebook in sorted(reader_dir.glob("*.ipynb")):
+        if (sources / notebook.name).is_file():
+            shutil.copyfile(notebook, sources / notebook.name)
+    write_notebook_zip(reader_dir, Path(app.outdir) / ZIP_NAME)
 
 
 CHAPTER_DOC_RE = re.compile(r"^chapters/(\d\d)_")
@@ -95,4 +161,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("html-page-context", _on_page_context, priority=900)
     # After the toc collector (default priority 500), which assigns the numbers.
     app.connect("env-get-updated", _on_env_updated, priority=900)
+    app.connect("build-finished", _on_build_finished)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
