@@ -61,5 +61,5 @@ def test_landing_cards_refuse_a_chapter_without_metadata(tmp_path, monkeypatch):
     (tmp_path / "chapters" / "99_probe.ipynb").write_text(json.dumps(nb))
     card = landing.chapter_card("chapters/99_probe", config)
     assert card["colab"] == ("https://colab.research.google.com/github/o/r/blob/main/"
-                             "chapters/99_probe.ipynb")
+                             "notebooks/99_probe.ipynb")  # the reader notebook
     assert card["title"] == "Probe" and card["seconds"] == 12.3

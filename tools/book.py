@@ -327,8 +327,12 @@ MYST_LEFT_RES = [
     (re.compile(r"^\s*:{3,}", re.MULTILINE), "a ':::' directive fence"),
     (re.compile(r"\{(?:figure|dropdown|note|admonition|glue|eval|math|eq|numref|cite|doc|"
                 r"ref|toctree|bibliography)[}:]"), "a MyST directive or role name"),
-    (re.compile(r"^\s*\([\w:.-]+\)=\s*$", re.MULTILINE), "a '(label)=' target"),
+    (re.compile(r"(?:^|<p>)\s*\([\w:.-]+\)=\s*(?:$|</p>)", re.MULTILINE),
+     "a '(label)=' target"),
     (re.compile(r"(?:^|<p>)%\s", re.MULTILINE), "a MyST comment ('% ...')"),
+    # markdown-it, like other careful renderers, refuses some targets (data:image/svg+xml,
+    # javascript:) and then prints the Markdown image as text.
+    (re.compile(r"!\[[^\]]*\]\("), "Markdown image syntax this renderer refused"),
 ]
 DETAILS_RE = re.compile(r"<details\b[^>]*>.*?</details>", re.DOTALL)
 SRC_RE = re.compile(r"""\b(src|href)\s*=\s*["']([^"']*)["']""")
@@ -393,6 +397,9 @@ def lint_markdown_for_readers(markdown: str, where: str) -> list[str]:
         c.content for t in tokens for c in t.children or [] if c.type == "html_inline")
     for kind, url in SRC_RE.findall(raw_html):
         _check_url(kind, url, where, problems)
+    for tag in re.findall(r"<img\b[^>]*>", raw_html):
+        if not re.search(r"""\balt\s*=\s*["'][^"']*\S""", tag):
+            problems.append(f"{where}: an image without alt text")
     if rendered.count("<details") != rendered.count("</details>"):
         problems.append(f"{where}: unbalanced <details> fold")
     for fold in DETAILS_RE.findall(rendered):

@@ -7,8 +7,9 @@ GitHub) shows all of that as raw text. This module turns each chapter, outputs
 kept, into a *reader notebook* under ``notebooks/`` (same file name) that those
 renderers show as the HTML book does:
 
-- ``:::{figure} ../img/x.svg`` becomes the image itself, embedded as a ``data:``
-  URI (it loads in Colab, offline, in a downloaded file), with its alt text and a
+- ``:::{figure} ../img/x.svg`` becomes the image itself, an ``<img>`` tag whose
+  ``data:`` URI embeds the file (it loads in Colab, offline, in a downloaded
+  notebook), with its alt text and a
   caption line "**Figure 5.3.** ...". A code cell whose figure the HTML captions
   (``metadata.mystnb.figure``) is followed by a markdown cell with that caption.
   Figures are numbered per chapter in page order, as the HTML book numbers them
@@ -377,7 +378,7 @@ class ChapterConverter:
         file, _, anchor = target.partition("#")
         rel = self._resolve(file)
         if m.group("bang"):
-            return f"![{m.group('text')}]({self._data_uri(rel)})"
+            return _img_tag(self._data_uri(rel), m.group("text"))
         return (f"[{m.group('text')}]({self._url_of(rel, '#' + anchor if anchor else '')}"
                 f"{m.group('title') or ''})")
 
@@ -436,11 +437,10 @@ class ChapterConverter:
             src = d.args
         else:
             src = self._data_uri(self._resolve(d.args))
-        alt = re.sub(r"([\\\[\]`*_<>])", r"\\\1", " ".join(alt.split()))
         caption = "\n".join(d.body).strip()
-        out = [f"![{alt}]({src})", ""]
+        out = ["", _img_tag(src, alt), ""]
         if caption:
-            out.append(self.caption(name, " ".join(caption.split("\n"))))
+            out += [self.caption(name, " ".join(caption.split("\n"))), ""]
         return out
 
     def _fold(self, title: str, body: list[str], is_open: bool) -> list[str]:
@@ -580,6 +580,17 @@ class ChapterConverter:
         if "hide-output" in tags:
             meta.setdefault("jupyter", {})["outputs_hidden"] = True
         return cell
+
+
+def _img_tag(src: str, alt: str) -> str:
+    """An image as an HTML tag on a line of its own (an HTML block in CommonMark).
+
+    Not Markdown's ``![alt](src)``: markdown-it, like other CommonMark renderers
+    that guard against scripts in SVG, refuses ``data:image/svg+xml`` link targets
+    and would show the whole URI as text; an ``<img>`` tag passes through.
+    """
+    alt = html.escape(" ".join(alt.split()), quote=True)
+    return f'<img src="{src}" alt="{alt}">'
 
 
 def _lines(text: str) -> list[str]:
