@@ -126,7 +126,8 @@ def test_lint_accepts_what_commonmark_shows_well():
 
 def test_lint_flags_unfolded_solution_cells(tmp_path):
     nb = {"cells": [
-        {"cell_type": "code", "metadata": {"tags": ["hide-cell"]}, "outputs": [],
+        {"cell_type": "code", "metadata": {"tags": ["hide-cell"]},
+         "outputs": [{"output_type": "stream", "name": "stdout", "text": "4\n"}],
          "source": 'assert check("01.1", 4)', "execution_count": 1},
         {"cell_type": "code", "metadata": {}, "outputs": [],
          "source": '#@title Solution to exercise 2\nassert check("01.2", 4)',
@@ -140,6 +141,7 @@ def test_lint_flags_unfolded_solution_cells(tmp_path):
     for expected in ("code cell 0 (a solution): first line is not '#@title",
                      "code cell 0 (a solution): metadata.cellView",
                      "code cell 0 (a solution): metadata.jupyter.source_hidden",
+                     "code cell 0 (a solution): stores outputs, which show the answer",
                      "code cell 1 (a solution): not folded (tag hide-cell)",
                      "code cell 2: folded in the HTML (hide-input) but not in Jupyter"):
         assert expected in problems
@@ -382,7 +384,8 @@ def test_code_fences_are_left_as_written(mini):
 
 def test_solution_and_plot_cells_fold_in_colab_and_jupyter(mini):
     nb = {"cells": [
-        {"cell_type": "code", "id": "s", "execution_count": 1, "outputs": [],
+        {"cell_type": "code", "id": "s", "execution_count": 1,
+         "outputs": [{"output_type": "stream", "name": "stdout", "text": "4\n"}],
          "source": ['assert check("05.2", 4)'],
          "metadata": {"tags": ["hide-cell"],
                       "mystnb": {"code_prompt_show": "Show the solution to exercise 2"}}},
@@ -401,6 +404,8 @@ def test_solution_and_plot_cells_fold_in_colab_and_jupyter(mini):
     assert solution["metadata"]["cellView"] == "form"
     assert solution["metadata"]["jupyter"] == {"source_hidden": True}
     assert solution["metadata"]["tags"] == ["hide-cell"]
+    assert solution["outputs"] == [] and solution["execution_count"] is None
+    assert plot["execution_count"] == 2
     assert plot["metadata"]["jupyter"] == {"source_hidden": True}
     assert "cellView" not in plot["metadata"]
     assert caption == {"cell_type": "markdown", "id": "p-caption", "metadata": {},

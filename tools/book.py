@@ -440,6 +440,9 @@ def lint_reader_notebook(path: Path) -> list[str]:
             if not (meta.get("jupyter") or {}).get("source_hidden"):
                 problems.append(f"{where}: metadata.jupyter.source_hidden is not set "
                                 "(JupyterLab shows it)")
+            if cell.get("outputs"):
+                problems.append(f"{where}: stores outputs, which show the answer "
+                                "unfolded in Colab and GitHub")
         if "hide-input" in _tags(cell) and not (meta.get("jupyter") or {}).get("source_hidden"):
             problems.append(f"code cell {j}: folded in the HTML (hide-input) but not in "
                             "Jupyter (metadata.jupyter.source_hidden)")

@@ -23,7 +23,9 @@ renderers show as the HTML book does:
 - folded solution cells (tag ``hide-cell``) get a first line
   ``#@title Solution to exercise N`` and ``metadata.cellView = "form"`` (Colab
   folds them) and ``metadata.jupyter.source_hidden`` (JupyterLab, Notebook 7);
-  plotting cells folded in the HTML (``hide-input``) get ``source_hidden`` too.
+  their stored outputs, which show the answers, are left out (no renderer but
+  JupyterLab can fold an output; running the cell shows it). Plotting cells folded
+  in the HTML (``hide-input``) get ``source_hidden`` too.
 
 Anything MyST-only without a reader form (another directive or role, an ``{eq}``
 reference ...) stops the generator with an error naming the chapter and what to
@@ -575,6 +577,9 @@ class ChapterConverter:
             cell["source"] = _lines(src)
             meta["cellView"] = "form"
             meta.setdefault("jupyter", {})["source_hidden"] = True
+            # Its output is the answer, and Colab and GitHub cannot fold an output:
+            # the reader sees it by running the folded cell.
+            cell["outputs"], cell["execution_count"] = [], None
         elif "hide-input" in tags:
             meta.setdefault("jupyter", {})["source_hidden"] = True
         if "hide-output" in tags:
