@@ -53,6 +53,16 @@ def test_reader_notebook_shows_well_in_jupyter_and_colab(path: Path):
     assert lint_reader_notebook(path) == []
 
 
+@pytest.mark.parametrize("path", READER, ids=lambda p: p.name)
+def test_reader_notebook_is_valid_nbformat(path: Path):
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    ids = [c["id"] for c in nb.cells]
+    assert len(ids) == len(set(ids)), "cell ids repeat"
+
+
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
 def test_every_fold_of_the_chapter_is_folded_for_readers(path: Path):
     """Each solution of the chapter, code or prose, is folded in its reader notebook,
