@@ -2,7 +2,8 @@
 
 Each module holds one concern and says which chapter teaches it:
 
-- :mod:`helpers.notebook` — per-notebook setup (seeds, determinism, plots, budget).
+- :mod:`helpers.notebook` — per-notebook setup (seeds, determinism, plots, budget),
+  and :func:`on_cpu`, the guard of claims that hold on a CPU only.
 - :mod:`helpers.exercises` — exercise checks that never print the answer.
 - :mod:`helpers.cache` → :mod:`helpers.catalogue` → :mod:`helpers.assets` — the
   verified, download-free asset cache: machinery, the list of assets, fetching by name.
@@ -31,7 +32,17 @@ Importing :mod:`helpers` is cheap: nothing here imports TensorFlow until a funct
 that needs it is called.
 """
 
-from helpers.notebook import budget, derived_seed, rng, scaled, setup, show_source
+from helpers.notebook import (
+    budget,
+    derived_seed,
+    device,
+    on_cpu,
+    rng,
+    scaled,
+    setup,
+    show_source,
+)
 
-__all__ = ["budget", "derived_seed", "rng", "scaled", "setup", "show_source"]
+__all__ = ["budget", "derived_seed", "device", "on_cpu", "rng", "scaled", "setup",
+           "show_source"]
 __version__ = "0.1.0"

@@ -8,6 +8,11 @@ Two environment variables steer every chapter the same way:
   :func:`rng` hands out NumPy generators derived from it.
 - `CNNBOOK_BUDGET` (default 1): scales epochs, data sizes and steps
   (:func:`scaled`), for readers with a GPU.
+
+The book's timings and a few behaviours (which element of a tied max-pooling
+window gets the gradient) are measured on a CPU; :func:`on_cpu` lets a cell
+assert such a claim only where TensorFlow computes on a CPU, and
+:func:`device` names the device for the setup banner.
 """
 
 from __future__ import annotations
@@ -23,7 +28,9 @@ from dataclasses import dataclass, field
 
 #: Environment variable that scales every chapter's compute budget (epochs,
 #: data sizes, optimisation steps). 1 is what the book shows and CI runs; a
-#: reader with a GPU can set e.g. CNNBOOK_BUDGET=4 before starting Jupyter.
+#: reader with a GPU can set e.g. CNNBOOK_BUDGET=4 before starting Jupyter, or
+#: with `%env CNNBOOK_BUDGET=4` in a cell above the setup cell (it is read
+#: whenever budget() is called, so the banner and every scaled() see it).
 BUDGET_ENV = "CNNBOOK_BUDGET"
 #: Environment variable holding the seed every random choice derives from.
 SEED_ENV = "CNNBOOK_SEED"
@@ -112,6 +119,51 @@ def derived_seed(stream: int) -> int:
     return int(rng(stream).integers(2**31 - 1))
 
 
+def device() -> str:
+    """Where TensorFlow computes: "CPU", or e.g. "GPU (Tesla T4)" and
+    "2 GPUs (NVIDIA A100-SXM4-40GB)" when it sees GPUs (Colab's GPU runtimes).
+    """
+    tf = import_tensorflow_quietly()
+    gpus = tf.config.list_physical_devices("GPU")
+    if not gpus:
+        return "CPU"
+    names = []
+    for gpu in gpus:
+        try:
+            details = tf.config.experimental.get_device_details(gpu)
+        except (RuntimeError, ValueError):  # no details for this device
+            details = {}
+        name = details.get("device_name")
+        if name and name not in names:
+            names.append(name)
+    count = "GPU" if len(gpus) == 1 else f"{len(gpus)} GPUs"
+    return f"{count} ({', '.join(names)})" if names else count
+
+
+def on_cpu(claim: str) -> bool:
+    """True when TensorFlow computes on a CPU, the device the text describes.
+
+    Guards an assertion about timings or CPU-specific behaviour:
+    `if helpers.on_cpu("the separable layer's timings"): assert ...`.
+    `claim` names what the guarded lines check, as it would follow "what the
+    text says about". On a CPU it prints nothing, so the check runs exactly
+    as written; on a GPU it returns False and prints why the claim is not
+    checked there.
+    """
+    if not isinstance(claim, str) or not claim.strip():
+        raise ValueError(
+            "on_cpu() takes the claim it guards, e.g. "
+            "on_cpu(\"the timings of section 3\"), so that a GPU reader "
+            "sees what is not checked"
+        )
+    where = device()
+    if where == "CPU":
+        return True
+    print(f"Not checked on {where}: what the text says about\n"
+          f"{claim.strip()} describes a CPU.")
+    return False
+
+
 @dataclass(frozen=True)
 class NotebookInfo:
     """What :func:`setup` did, returned so a notebook can show or use it."""
@@ -197,8 +249,10 @@ def setup(
     """Prepare a notebook: quiet TF, seed every RNG, determinism, plot style.
 
     `seed` defaults to `$CNNBOOK_SEED` (42 if unset). Prints (and returns)
-    the library versions, the device, the seed and the compute budget, so every
-    executed notebook records what it ran on.
+    the library versions, the device (:func:`device`), the seed and the
+    compute budget, so every executed notebook records what it ran on. On a
+    GPU it also turns TensorFlow's TF32 matrix arithmetic off, so float32
+    results match the chapters' own float32 code as closely as on a CPU.
     """
     if seed is None:
         seed = seed_from_env()
@@ -214,14 +268,18 @@ def setup(
     keras.utils.set_random_seed(seed)
     if deterministic:
         tf.config.experimental.enable_op_determinism()
+    where = device()
+    if where != "CPU":
+        # Ampere and later GPUs multiply float32 in TF32 (10-bit mantissa) by
+        # default, errors near 1e-3 where the chapters compare Keras with
+        # their own float32 code to 1e-5; the book keeps float32 exact.
+        tf.config.experimental.enable_tensor_float_32_execution(False)
     plot_style()
     np.set_printoptions(precision=4, suppress=True, linewidth=78)
-    gpus = tf.config.list_physical_devices("GPU")
-    device = f"{len(gpus)} GPU" if gpus else "CPU"
     info = NotebookInfo(
         seed=seed,
         budget=budget(),
-        device=device,
+        device=where,
         versions={
             "Python": platform.python_version(),
             "TensorFlow": tf.__version__,

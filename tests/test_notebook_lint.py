@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.book import ROOT, lint_notebook, setup_cell_prefix, toc_files
+from tools.book import BUDGET_LINE, ROOT, lint_notebook, setup_cell_prefix, toc_files
 
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
 
@@ -116,6 +116,7 @@ def test_every_template_rule_fires():
         "figure ../img/missing.svg does not exist",
         "figure ../img/missing.svg has no :alt: text",
         "has no ':name: fig-...'",
+        "must carry the GPU budget line",
     ]
     missing = [e for e in expected if e not in problems]
     assert not missing, f"rules that did not fire: {missing}\n{problems}"
@@ -132,8 +133,10 @@ def test_folded_solutions_and_links_pass():
     solution = new_code_cell('assert check("01.1", 2368)', execution_count=3)
     solution.metadata["tags"] = ["hide-cell"]
     solution.metadata["mystnb"] = {"code_prompt_show": "Show the solution"}
+    title = "# 99 · Probe\n\nWhat the reader will do.\n\nMore.\n\n" + BUDGET_LINE.replace(
+        " in a cell ", " in a cell\n")  # wrapped: the rule ignores line breaks
     cells = [
-        new_markdown_cell("# 99 · Probe\n\nWhat the reader will do.\n\nMore."),
+        new_markdown_cell(title),
         new_code_cell(setup_cell_prefix() + "\nimport helpers\n\nhelpers.setup()\n",
                       execution_count=1),
         new_markdown_cell("See [chapter 1](01_dense_to_convolution.ipynb).\n\n"

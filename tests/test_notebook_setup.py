@@ -110,3 +110,105 @@ def test_tensorflow_import_is_silent_on_fd2(tmp_path):
                           cwd=tmp_path, env={"PYTHONPATH": str(helpers.__path__[0] + "/..")})
     assert done.returncode == 0, done.stderr
     assert done.stderr == "after\n"
+
+
+# ------------------------------------------------ the device and CPU-only claims
+
+
+class _FakeGPU:
+    """Stands for a tf.config.PhysicalDevice of type GPU."""
+
+    device_type = "GPU"
+
+    def __init__(self, index: int) -> None:
+        self.name = f"/physical_device:GPU:{index}"
+
+
+def _pretend_gpus(monkeypatch, names):
+    """Make TensorFlow report one GPU per entry of `names` (None: no details)."""
+    import tensorflow as tf
+
+    gpus = [_FakeGPU(i) for i in range(len(names))]
+    real = tf.config.list_physical_devices
+
+    def list_physical_devices(kind=None):
+        return list(gpus) if kind == "GPU" else real(kind)
+
+    def get_device_details(gpu):
+        name = names[gpus.index(gpu)]
+        return {} if name is None else {"device_name": name,
+                                        "compute_capability": (7, 5)}
+
+    monkeypatch.setattr(tf.config, "list_physical_devices", list_physical_devices)
+    monkeypatch.setattr(tf.config.experimental, "get_device_details",
+                        get_device_details)
+    tf32 = []
+    monkeypatch.setattr(tf.config.experimental, "enable_tensor_float_32_execution",
+                        tf32.append)
+    return tf32
+
+
+def test_device_is_the_cpu_here():
+    assert helpers.device() == "CPU"
+
+
+@pytest.mark.parametrize("names, expected", [
+    (["Tesla T4"], "GPU (Tesla T4)"),
+    (["NVIDIA A100-SXM4-40GB"] * 2, "2 GPUs (NVIDIA A100-SXM4-40GB)"),
+    (["Tesla T4", "NVIDIA L4"], "2 GPUs (Tesla T4, NVIDIA L4)"),
+    ([None], "GPU"),
+])
+def test_device_names_the_gpus(monkeypatch, names, expected):
+    _pretend_gpus(monkeypatch, names)
+    assert helpers.device() == expected
+
+
+def test_on_cpu_is_silent_and_true_on_a_cpu(capsys):
+    assert helpers.on_cpu("the timings of section 3") is True
+    assert capsys.readouterr().out == ""
+
+
+def test_on_cpu_explains_the_skip_on_a_gpu(monkeypatch, capsys):
+    _pretend_gpus(monkeypatch, ["Tesla T4"])
+    ran = False
+    if helpers.on_cpu("the separable layer's timings"):
+        ran = True
+    assert not ran
+    out = capsys.readouterr().out
+    assert out == ("Not checked on GPU (Tesla T4): what the text says about\n"
+                   "the separable layer's timings describes a CPU.\n")
+    assert all(len(line) <= 80 for line in out.splitlines())
+
+
+@pytest.mark.parametrize("bad", ["", "  ", None, 3])
+def test_on_cpu_needs_the_claim(bad):
+    with pytest.raises(ValueError, match="takes the claim it guards"):
+        helpers.on_cpu(bad)
+
+
+def test_banner_on_a_cpu_is_unchanged(capsys):
+    """The stored chapters print this line; it must stay byte-identical."""
+    info = helpers.setup(42)
+    run_line = capsys.readouterr().out.splitlines()[1]
+    assert info.device == "CPU"
+    assert run_line == f"CPU · seed 42 · budget ×{helpers.budget():g}"
+
+
+def test_banner_names_the_gpu_and_setup_turns_tf32_off(monkeypatch, capsys):
+    tf32 = _pretend_gpus(monkeypatch, ["Tesla T4"])
+    monkeypatch.delenv("CNNBOOK_BUDGET", raising=False)
+    info = helpers.setup(42)
+    assert info.device == "GPU (Tesla T4)"
+    assert capsys.readouterr().out.splitlines()[1] == \
+        "GPU (Tesla T4) · seed 42 · budget ×1"
+    assert tf32 == [False]
+
+
+def test_setup_leaves_tf32_alone_on_a_cpu(monkeypatch, capsys):
+    import tensorflow as tf
+
+    calls = []
+    monkeypatch.setattr(tf.config.experimental, "enable_tensor_float_32_execution",
+                        calls.append)
+    helpers.setup(42, verbose=False)
+    assert calls == []

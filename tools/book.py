@@ -23,6 +23,13 @@ NOISE_RE = re.compile(r"Traceback|WARNING|Warning|E0000|I0000|oneDNN|cuda", re.I
 MAX_COLUMNS = 80
 #: Longest setup cell (Colab install, imports, helpers.setup()).
 MAX_SETUP_LINES = 16
+# Every chapter's title cell tells GPU readers how to scale the compute budget
+# (helpers.notebook.budget() reads CNNBOOK_BUDGET whenever it is called, so
+# %env in a cell above the setup cell is enough). Compared with whitespace
+# collapsed, so the line may wrap anywhere in the cell.
+BUDGET_LINE = ("**With a GPU**, put `%env CNNBOOK_BUDGET=4` in a cell above the setup "
+               "cell to train on four times the epochs, data and steps; 1, the default, "
+               "is what the book shows.")
 HARD_SEED_RE = re.compile(
     r"(default_rng|set_random_seed|random\.seed|set_seed|RandomState)\(\s*\d"
     r"|\bseed\s*=\s*\d"
@@ -227,6 +234,8 @@ def lint_notebook(path: Path) -> list[str]:
         problems.append("title must read '# NN · Title'")
     if len(first.strip().splitlines()) < 3:
         problems.append("the title cell must say what the reader will be able to do")
+    if " ".join(BUDGET_LINE.split()) not in " ".join(first.split()):
+        problems.append(f"the title cell must carry the GPU budget line: {BUDGET_LINE}")
     code = [c for c in cells if c["cell_type"] == "code" and _text(c).strip()]
     if not code:
         return problems + ["no code cells"]
