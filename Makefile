@@ -1,4 +1,5 @@
 # Two commands for readers and CI:   make book   ·   make test
+# and one to read the notebooks in JupyterLab:   make lab
 # Everything else here is plumbing they call, or a maintainer's tool.
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -81,6 +82,19 @@ $(OLDEST_STAMP): pyproject.toml constraints-oldest.txt
 	  -c constraints-oldest.txt tensorflow -e ".[dev]"
 	rm -f $(OLDEST_VENV)/.installed-*
 	touch $@
+
+## make lab: open the notebooks in JupyterLab (creates .venv with JupyterLab on first use).
+## LAB_DIR: the folder opened; notebooks/ (the reader versions) when it holds notebooks,
+##   else chapters/.   LAB_PORT: the port on localhost (default 8888).
+## NO_BROWSER=1: print the URL instead of opening a browser; on a remote machine, open
+##   it through a tunnel from your own: ssh -L 8888:localhost:8888 you@remote
+## No `make assets` needed: each notebook fetches the data and weights it uses on first use.
+LAB_DIR ?= $(if $(wildcard notebooks/*.ipynb),notebooks,chapters)
+LAB_PORT ?= 8888
+NO_BROWSER ?=
+.PHONY: lab
+lab: $(STAMP)
+	$(BIN)/python -m tools.lab --port $(LAB_PORT) $(if $(filter 1 yes true,$(NO_BROWSER)),--no-browser) $(LAB_DIR)
 
 ## Fetch and verify every dataset and weight file the notebooks use (idempotent).
 assets: $(STAMP)

@@ -63,3 +63,24 @@ def test_landing_cards_refuse_a_chapter_without_metadata(tmp_path, monkeypatch):
     assert card["colab"] == ("https://colab.research.google.com/github/o/r/blob/main/"
                              "notebooks/99_probe.ipynb")  # the reader notebook
     assert card["title"] == "Probe" and card["seconds"] == 12.3
+
+
+def test_landing_page_clone_command_uses_the_repository_url():
+    """The landing page's `git clone URL` and `cd NAME` follow _config.yml's repository.url."""
+    from tools.book import book_config
+
+    url = book_config()["repository"]["url"].rstrip("/")
+    intro = (ROOT / "intro.md").read_text()
+    clones = re.findall(r"^git clone (\S+)\ncd (\S+)$", intro, re.M)
+    assert clones, "intro.md has no `git clone URL` line followed by `cd NAME`"
+    for clone_url, folder in clones:
+        assert clone_url == url, f"intro.md clones {clone_url}; _config.yml says {url}"
+        assert folder == url.rsplit("/", 1)[1].removesuffix(".git"), folder
+
+
+def test_landing_page_make_targets_exist():
+    """Every `make TARGET` the landing page tells a reader to run is a Makefile target."""
+    targets = set(re.findall(r"^([\w-]+):", (ROOT / "Makefile").read_text(), re.M))
+    said = set(re.findall(r"\bmake (?:[A-Z_]+=\S+ )*([a-z][\w-]*)", (ROOT / "intro.md").read_text()))
+    assert {"lab", "book", "test"} <= said, said
+    assert said <= targets, f"intro.md names make targets the Makefile lacks: {said - targets}"
