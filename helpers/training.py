@@ -298,6 +298,7 @@ def plot_history(results: FitResult | Mapping[str, FitResult],
     validation dashed; pass {label: FitResult} to overlay several runs.
     Returns the matplotlib Figure."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     runs = {"": results} if isinstance(results, FitResult) else dict(results)
     if not runs:
@@ -315,6 +316,8 @@ def plot_history(results: FitResult | Mapping[str, FitResult],
                 ax.plot(range(1, len(values) + 1), values, style,
                         color=colour, marker="o", ms=3, label=name)
         ax.set_xlabel("epoch")
+        # Epochs are whole numbers: no tick at 1.5 when there are only a few.
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(metric)
         ax.legend(fontsize=9)
     return fig

@@ -74,7 +74,8 @@ def test_raw_math(text: str, found: list[str]) -> None:
 def _probe(**overrides: object) -> dict:
     probe = {"mathjax": "absent", "mathElements": 0, "mjx": 0, "mjxErrors": [],
              "brokenImages": [], "text": "", "innerWidth": 390, "scrollWidth": 390,
-             "overflowing": [], "wideBlocks": []}
+             "overflowing": [], "wideBlocks": [], "cutMaths": [], "brokenWords": [],
+             "doubleSolutions": [], "searchSample": None}
     probe.update(overrides)
     return probe
 
@@ -152,3 +153,78 @@ def test_checker_catches_a_broken_page(tmp_path: Path) -> None:
         assert any(w.startswith("code block wider than its column")
                    and "'x = 1 + 1 + " in w for w in mine), text
     assert all(isinstance(p, Problem) for p in problems)
+
+
+def test_layout_problems_are_worded() -> None:
+    probe = _probe(
+        cutMaths=[{"content": 476, "visible": 358, "why": "scrolls with no visible cue",
+                   "text": "x~=(1−M)⊙xi+M⊙xj"}],
+        brokenWords=[{"word": "small", "head": "sm", "tail": "all"}],
+        doubleSolutions=[{"exercise": "2", "widgets": 2}],
+        searchSample="A kernel of \\(K \\times K\\) weights.",
+    )
+    assert [str(p) for p in problems_from_probe("ch.html", 390, probe)] == [
+        "ch.html @390px: display maths cut off (476 px of maths, 358 px visible; "
+        "scrolls with no visible cue): 'x~=(1−M)⊙xi+M⊙xj'",
+        "ch.html @390px: word broken inside a table cell: 'small' ('sm' / 'all')",
+        "ch.html @390px: 2 solution widgets for exercise 2 (expected one)",
+        "ch.html @390px: search summaries quote raw TeX: '\\\\(K \\\\times K\\\\)'",
+    ]
+    assert problems_from_probe("ch.html", 390, _probe(searchSample="A kernel of K × K.")) == []
+
+
+# Hand-made layout faults, each next to its fixed form. The maths is a bare
+# mjx-container (what MathJax leaves in the page) holding a 2,000 px wide box, so
+# that it is too wide at both widths without loading MathJax.
+WIDE_MATHS = ('<mjx-container display="true" style="display:block;{}">'
+              '<span style="display:inline-block;width:2000px">x</span></mjx-container>')
+CUE = ("overflow-x:auto;mask-image:linear-gradient(to right,#000 calc(100% - 3rem),"
+       "transparent)")
+NARROW_TABLE = ('<table style="width:9rem"><tr><td style="overflow-wrap:{}">'
+                'supercalifragilisticexpialidocious words here, well-known-compound-words</td>'
+                '<td>x</td></tr></table>')
+SOLUTIONS = """
+<details><summary>Solution to exercise 2</summary><p>Prose.</p>{inside}</details>
+{outside}
+"""
+CODE_FOLD = ('<div class="cell"><details><summary>Show the solution to exercise 2'
+             '</summary><pre>x = 1</pre></details></div>')
+
+LAYOUT_BROKEN = ("<article class='bd-article'>"
+                 + WIDE_MATHS.format("overflow-x:auto")
+                 + "<div style='overflow:hidden'>" + WIDE_MATHS.format("") + "</div>"
+                 + NARROW_TABLE.format("anywhere")
+                 + SOLUTIONS.format(inside="", outside=CODE_FOLD)
+                 + "</article>")
+LAYOUT_FIXED = ("<article class='bd-article'>"
+                + WIDE_MATHS.format(CUE)
+                + NARROW_TABLE.format("normal")
+                + SOLUTIONS.format(inside=CODE_FOLD, outside="")
+                + "</article>")
+
+
+def test_checker_catches_cut_maths_broken_words_and_double_solutions(
+        tmp_path: Path) -> None:
+    try:
+        executable = find_chromium()
+    except ChromiumNotFound as err:
+        pytest.fail(f"cannot check pages in a browser: {err}")
+    _write(tmp_path, "broken.html", LAYOUT_BROKEN)
+    _write(tmp_path, "fixed.html", LAYOUT_FIXED)
+    problems, counts, _ = check_pages.run(tmp_path, executable)
+    text = "\n".join(str(p) for p in problems)
+    for width in (1280, 390):
+        mine = [p.what for p in problems if (p.page, p.width) == ("broken.html", width)]
+        cut = [w for w in mine if w.startswith("display maths cut off")]
+        assert len(cut) == 2, text
+        assert any("scrolls with no visible cue" in w for w in cut), text
+        assert any("does not scroll" in w or "clipped" in w for w in cut), text
+        assert any(w.startswith("word broken inside a table cell: "
+                                "'supercalifragilisticexpialidocious'")
+                   for w in mine), text
+        assert "2 solution widgets for exercise 2 (expected one)" in mine, text
+        # A compound breaks at its hyphens: that is not a broken word.
+        assert not any("well-known" in w for w in mine), text
+    # The fixed forms: a scrolling equation with a visible cue, a table that keeps its
+    # words whole (and so is wider than asked), one fold per exercise.
+    assert counts["fixed.html"] == {1280: 0, 390: 0}, text

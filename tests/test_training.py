@@ -186,6 +186,26 @@ def test_plot_history_overlays_runs():
         training.plot_history({})
 
 
+@pytest.mark.parametrize("epochs", [2, 3, 4, 7, 30])
+def test_plot_history_ticks_whole_epochs(epochs):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    res = training.FitResult({"loss": list(np.linspace(2, 1, epochs)),
+                              "accuracy": list(np.linspace(0.1, 0.9, epochs))},
+                             [1.0] * epochs, 10)
+    fig = training.plot_history(res)
+    fig.canvas.draw()
+    for ax in fig.axes:
+        lo, hi = ax.get_xlim()
+        shown = [t for t in ax.get_xticks() if lo <= t <= hi]
+        assert len(shown) >= 2
+        assert all(float(t).is_integer() for t in shown), shown
+    plt.close(fig)
+
+
 # ----------------------------------------------------------- ablation
 
 

@@ -15,7 +15,18 @@ Each page is opened at 1280 px and at 390 px viewport width and fails on:
   elements that stick out;
 - a code block (``div.highlight pre``) or cell output ``pre`` wider than its column
   (``scrollWidth > clientWidth + 1``, or sticking out of the article), quoting its
-  first characters. Collapsed cells and dropdowns are opened first.
+  first characters. Collapsed cells and dropdowns are opened first;
+- a display equation (``mjx-container[display]``) whose typeset content is wider
+  than what can be seen of it (its own box, any ancestor that clips, the window),
+  unless the box itself scrolls sideways *and* shows that it does (a gradient mask
+  or background: the faded edge of ``_static/book.css``; phones hide scroll bars);
+- a word broken inside a table cell: a line break within a word where there is no
+  break point (after a hyphen, dash or slash, at a soft hyphen or a zero-width
+  space), as ``overflow-wrap: anywhere`` does ("sm/all");
+- two solution widgets for one exercise: two folds titled "... solution to exercise
+  N" for the same N, neither inside the other;
+- on the search page, a search summary that would quote raw TeX: Sphinx's
+  ``Search.htmlToText`` is run on a small page with maths.
 
 Pages checked: every ``*.html`` under the build directory except the theme's and
 Sphinx's own folders (``_static``, ``_sources``, ``_images``, ...), the vendored
@@ -207,6 +218,13 @@ async () => {
     }
   }
   if (document.fonts) await withTimeout(document.fonts.ready, 5000);
+  // The book's script (book.js) fits display maths once MathJax is done: wait for it.
+  const bookJs = [...document.scripts].some(s => /(^|\/)book\.js(\?|$)/.test(
+    s.getAttribute('src') || ''));
+  if (bookJs && out.mathElements) {
+    for (let t = 0; t < 50 && !document.documentElement.dataset.cnnbookMathsFitted; t++)
+      await sleep(100);
+  }
   await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
   out.mjx = document.querySelectorAll('mjx-container').length;
   out.untypeset = [...mathEls].filter(e => !e.querySelector('mjx-container'))
@@ -276,6 +294,94 @@ async () => {
       scrollWidth: pre.scrollWidth, clientWidth: pre.clientWidth,
       sticksOut: Math.round(r.right - colRight),
       text: (pre.textContent || '').slice(0, 200)}));
+
+  // Display maths: typeset content wider than the part of it one can see.
+  const viewRight = document.documentElement.clientWidth;
+  out.cutMaths = [];
+  for (const m of document.querySelectorAll('mjx-container[display="true"]')) {
+    if (!m.getClientRects().length) continue;
+    const box = m.getBoundingClientRect();
+    const cs = getComputedStyle(m);
+    const scrolls = ['auto', 'scroll'].includes(cs.overflowX);
+    const clipsSelf = scrolls || ['hidden', 'clip'].includes(cs.overflowX);
+    const contentRight = box.left + m.scrollWidth - m.scrollLeft;
+    let visibleRight = Math.min(viewRight, clipsSelf ? box.right : Infinity);
+    for (let a = m.parentElement; a && a !== document.documentElement; a = a.parentElement) {
+      if (['auto', 'scroll', 'hidden', 'clip'].includes(getComputedStyle(a).overflowX))
+        visibleRight = Math.min(visibleRight, a.getBoundingClientRect().right);
+    }
+    if (contentRight <= visibleRight + 1) continue;
+    const cue = [cs.maskImage, cs.webkitMaskImage, cs.backgroundImage]
+      .some(v => /gradient\(/.test(v || ''));
+    const ownBoxIsTheView = box.right <= visibleRight + 1;
+    if (scrolls && ownBoxIsTheView && cue) continue;
+    out.cutMaths.push({
+      content: Math.round(m.scrollWidth),
+      visible: Math.round(Math.max(0, visibleRight - box.left)),
+      why: !scrolls ? 'does not scroll' : !ownBoxIsTheView ? 'clipped outside its scroll box'
+        : 'scrolls with no visible cue',
+      text: (m.textContent || '').trim().slice(0, 200)});
+  }
+
+  // Words broken inside a table cell where the word has no break point.
+  const breakAfter = /[-\u2010\u2011\u2012\u2013\u2014\/\u00ad\u200b]$/;
+  const breakBefore = /^[\u2013\u2014\u200b]/;
+  out.brokenWords = [];
+  const range = document.createRange();
+  for (const cell of document.querySelectorAll('table td, table th')) {
+    if (!cell.getClientRects().length || out.brokenWords.length >= 20) continue;
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const re = /\S{2,}/g;
+      for (let w = re.exec(n.nodeValue); w; w = re.exec(n.nodeValue)) {
+        range.setStart(n, w.index);
+        range.setEnd(n, w.index + w[0].length);
+        const lines = [...range.getClientRects()].filter(r => r.width > 0);
+        if (lines.length < 2) continue;
+        let lastTop = null;
+        for (let i = 0; i < w[0].length; i++) {
+          range.setStart(n, w.index + i);
+          range.setEnd(n, w.index + i + 1);
+          const r = range.getBoundingClientRect();
+          if (!r.width) continue;
+          if (lastTop !== null && r.top > lastTop + r.height / 2) {
+            const head = w[0].slice(0, i), tail = w[0].slice(i);
+            if (!breakAfter.test(head) && !breakBefore.test(tail))
+              out.brokenWords.push({word: w[0], head, tail});
+          }
+          lastTop = r.top;
+        }
+      }
+    }
+  }
+
+  // One solution widget per exercise: folds titled "solution to exercise N".
+  const solutionNumber = d => {
+    const summary = d.querySelector(':scope > summary');
+    const m = /solution to exercise\s+([\w.]+)/i.exec(summary ? summary.textContent : '');
+    return m ? m[1] : null;
+  };
+  const widgets = {};
+  for (const d of document.querySelectorAll('details')) {
+    const n = solutionNumber(d);
+    if (n === null) continue;
+    let outer = d.parentElement && d.parentElement.closest('details');
+    while (outer && solutionNumber(outer) !== n) {
+      outer = outer.parentElement && outer.parentElement.closest('details');
+    }
+    if (!outer) widgets[n] = (widgets[n] || 0) + 1;
+  }
+  out.doubleSolutions = Object.entries(widgets).filter(([, k]) => k > 1)
+    .map(([n, k]) => ({exercise: n, widgets: k}));
+
+  // Search summaries are cut from the page text: maths in it must read as text.
+  out.searchSample = null;
+  if (/(^|\/)search\.html$/.test(location.pathname) && typeof Search !== 'undefined'
+      && Search && typeof Search.htmlToText === 'function') {
+    out.searchSample = Search.htmlToText('<div role="main"><p>A kernel of '
+      + '<span class="math notranslate nohighlight">\\(K \\times K\\)</span>'
+      + ' weights.</p></div>', '');
+  }
   return out;
 }
 """
@@ -322,6 +428,24 @@ def problems_from_probe(page: str, width: int, probe: dict[str, Any]) -> list[Pr
             f"{block['kind']} wider than its column ({how}): "
             f"{_snippet(block['text'])!r}"
         )
+    for cut in probe.get("cutMaths", []):
+        found.append(
+            f"display maths cut off ({cut['content']} px of maths, {cut['visible']} px "
+            f"visible; {cut['why']}): {_snippet(cut['text'])!r}"
+        )
+    for broken in probe.get("brokenWords", []):
+        found.append(
+            f"word broken inside a table cell: {broken['word']!r} "
+            f"({broken['head']!r} / {broken['tail']!r})"
+        )
+    for double in probe.get("doubleSolutions", []):
+        found.append(
+            f"{double['widgets']} solution widgets for exercise {double['exercise']} "
+            "(expected one)"
+        )
+    sample = probe.get("searchSample")
+    if sample is not None and (tex := raw_math(sample)):
+        found.append(f"search summaries quote raw TeX: {_snippet(tex[0])!r}")
     return [Problem(page, width, what) for what in found]
 
 

@@ -32,6 +32,15 @@ Colab and download serve the reader notebooks
     its reader notebook. The build also writes ``cnn-course-book-notebooks.zip``
     (every reader notebook; fixed timestamps, so the same notebooks give the same
     bytes), which the landing page links.
+
+Author–year labels in the bibliography
+    The chapters cite author–year ("Zhang, 2019", ``bibtex_reference_style:
+    author_year``), but sphinxcontrib-bibtex's default formatting style, ``alpha``,
+    labels the entries of the bibliography page "[Zha19]". The pybtex style
+    ``cnnbook_author_year`` (``bibtex_default_style`` in ``_config.yml``) sorts like
+    ``alpha`` and labels each entry with the text the chapters show: "Zhang, 2019",
+    "Azulay and Weiss, 2019", "Krizhevsky et al., 2012" (a, b, ... appended when
+    two entries would get the same label).
 """
 
 from __future__ import annotations
@@ -39,10 +48,18 @@ from __future__ import annotations
 import re
 import shutil
 import zipfile
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from pybtex.markup import LaTeXParser
+from pybtex.plugin import register_plugin
+from pybtex.style.formatting.alpha import Style as AlphaStyle
+from pybtex.style.labels import BaseLabelStyle
 from sphinx.application import Sphinx
+
+AUTHOR_YEAR_STYLE = "cnnbook_author_year"
 
 
 def _script_key(script: Any) -> tuple:
@@ -156,10 +173,62 @@ def _on_env_updated(app: Sphinx, env: Any) -> list[str]:
     return []
 
 
+def _plain(latex: str) -> str:
+    """A BibTeX name or year as plain text: ``{LeCun}`` -> ``LeCun``."""
+    return LaTeXParser(latex).parse().render_as("text").strip()
+
+
+def author_year_label(entry: Any) -> str:
+    """``"Surname, year"``, ``"A and B, year"`` or ``"A et al., year"`` for one entry.
+
+    The names are the authors' (else the editors') last names, as sphinxcontrib-bibtex
+    writes author–year citations in the text. An entry without them falls back to its
+    organisation or its key, one without a year to "n.d.".
+    """
+    persons = entry.persons.get("author") or entry.persons.get("editor") or []
+    surnames = [_plain(" ".join(p.prelast_names + p.last_names)) for p in persons]
+    surnames = [name for name in surnames if name]
+    if len(surnames) == 1:
+        who = surnames[0]
+    elif len(surnames) == 2:
+        who = f"{surnames[0]} and {surnames[1]}"
+    elif surnames:
+        who = f"{surnames[0]} et al."
+    else:
+        who = _plain(entry.fields.get("organization", "")) or entry.key
+    year = _plain(entry.fields.get("year", "")) or "n.d."
+    return f"{who}, {year}"
+
+
+class AuthorYearLabelStyle(BaseLabelStyle):
+    """pybtex label style: author–year labels, made unique with a, b, ..."""
+
+    def format_labels(self, sorted_entries: Iterable[Any]) -> Iterator[str]:
+        labels = [author_year_label(entry) for entry in sorted_entries]
+        total = Counter(labels)
+        seen: Counter[str] = Counter()
+        for label in labels:
+            if total[label] == 1:
+                yield label
+            else:
+                yield label + "abcdefghijklmnopqrstuvwxyz"[seen[label] % 26]
+                seen[label] += 1
+
+
+class AuthorYearStyle(AlphaStyle):
+    """pybtex formatting style: ``alpha``'s entries and order, author–year labels."""
+
+    default_label_style = AUTHOR_YEAR_STYLE
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the handlers (late, after the theme and extensions added theirs)."""
     app.connect("html-page-context", _on_page_context, priority=900)
     # After the toc collector (default priority 500), which assigns the numbers.
     app.connect("env-get-updated", _on_env_updated, priority=900)
     app.connect("build-finished", _on_build_finished)
+    register_plugin("pybtex.style.labels", AUTHOR_YEAR_STYLE, AuthorYearLabelStyle,
+                    force=True)
+    register_plugin("pybtex.style.formatting", AUTHOR_YEAR_STYLE, AuthorYearStyle,
+                    force=True)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
