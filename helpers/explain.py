@@ -26,6 +26,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from helpers import model_graph
 from helpers.pixels import PixelRun, check_range, optimise_pixels, total_variation
 from helpers.validate import positive_int, real_number
 
@@ -58,64 +59,28 @@ def _check_model(model) -> None:
             "and one output of class scores")
 
 
-def _rank(tensor) -> int | None:
-    shape = getattr(tensor, "shape", None)
-    return None if shape is None else len(shape)
-
-
-def _four_d_layers(model) -> list:
-    """The model's layers (the input excluded) with one (N, H, W, C) output."""
-    import keras
-
-    found = []
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.InputLayer):
-            continue
-        try:
-            output = layer.output
-        except (AttributeError, ValueError):  # not called in this graph
-            continue
-        if _rank(output) == 4:
-            found.append(layer)
-    return found
-
-
-def _resolve_layer(model, layer):
-    """``layer`` (None, a name or a layer of ``model``) as a 4-D layer."""
-    import keras
-
-    four_d = _four_d_layers(model)
+def _resolve_layer(model, layer) -> tuple:
+    """``layer`` (None, a name, a path "outer/inner" or a layer of ``model``
+    or of a model nested in it) as a path to a layer with a 4-D output."""
+    four_d = model_graph.feature_map_paths(model)
     if layer is None:
         if not four_d:
             raise ValueError(
                 f"model {model.name!r} has no layer with a 4-D (N, H, W, C) "
-                "output, so there are no feature maps to weight: Grad-CAM and "
-                "CAM need a convolutional network (use saliency() for others)")
+                "output, nested models included, so there are no feature maps "
+                "to weight: Grad-CAM and CAM need a convolutional network "
+                "(use saliency() for others)")
         return four_d[-1]
-    hint = ", ".join(repr(item.name) for item in four_d[-3:]) or "none"
-    if isinstance(layer, str):
-        matches = [item for item in model.layers if item.name == layer]
-        if not matches:
-            raise ValueError(
-                f"model {model.name!r} has no layer named {layer!r}; its last "
-                f"layers with 4-D output are {hint} (model.summary() lists "
-                "them all)")
-        layer = matches[0]
-    elif isinstance(layer, keras.layers.Layer):
-        if not any(item is layer for item in model.layers):
-            raise ValueError(
-                f"layer {layer.name!r} is not one of model {model.name!r}'s "
-                "layers; pass one of its layers or its name")
-    else:
-        raise TypeError(
-            f"layer must be None, a layer name or a layer of the model, got "
-            f"{type(layer).__name__}")
-    if not any(item is layer for item in four_d):
-        shape = getattr(getattr(layer, "output", None), "shape", "unknown")
+    path = model_graph.find_layer(model, layer)
+    if not any(len(p) == len(path) and all(a is b for a, b in zip(p, path))
+               for p in four_d):
+        hint = ", ".join(repr(model_graph.path_name(p)) for p in four_d[-3:])
+        shape = model_graph.output_shape(model, path)
         raise ValueError(
-            f"layer {layer.name!r} has output shape {shape}, not (N, H, W, C): "
-            f"choose a convolutional layer such as {hint}")
-    return layer
+            f"layer {model_graph.path_name(path)!r} has output shape {shape}, "
+            f"not (N, H, W, C): choose a convolutional layer such as "
+            f"{hint or 'none'}")
+    return path
 
 
 def _check_images(model, images) -> np.ndarray:
@@ -187,33 +152,20 @@ def _check_classes(class_index, n_images: int, n_classes: int):
 # ------------------------------------------------------------ scores and maps
 
 
-def _logits(model):
-    """The model's class scores before any final softmax, as a graph tensor."""
-    import keras
-
-    head = model.layers[-1]
-    if isinstance(head, keras.layers.Softmax):
-        return head.input
-    activation = getattr(head, "activation", None)
-    if getattr(activation, "__name__", "") != "softmax":
-        return model.outputs[0]
-    if isinstance(head, keras.layers.Activation):
-        return head.input
-    # A layer with a built-in softmax (Dense in keras.applications): the same
-    # layer without it, sharing nothing but a copy of the current weights.
-    config = dict(head.get_config(), activation="linear",
-                  name=f"{head.name}_logits")
-    twin = type(head).from_config(config)
-    scores = twin(head.input)
-    twin.set_weights(head.get_weights())
-    return scores
-
-
-def _maps_and_scores(model, layer):
-    import keras
-
-    outputs = [layer.output] if layer is not None else []
-    return keras.Model(model.inputs[0], outputs + [_logits(model)])
+def _scores_probe(model, paths, x):
+    """model_graph.probe(model, paths), refused when its scores are not
+    known to be logits and look like probabilities (rows >= 0 summing to 1)."""
+    probe, kind = model_graph.probe(model, paths)
+    if kind == "unknown":
+        scores = np.asarray(model(x[:8], training=False))
+        if np.all(scores >= 0) and np.allclose(scores.sum(axis=-1), 1.0,
+                                               atol=1e-4):
+            raise ValueError(
+                f"model {model.name!r} outputs probabilities (each row sums to "
+                "1) from a last layer whose softmax cannot be removed (a "
+                "Lambda or custom layer); the maps explain logits: pass a model "
+                "that ends before the softmax")
+    return probe
 
 
 def _pick(scores, class_index):
@@ -247,7 +199,7 @@ def saliency(model, images, class_index=None) -> np.ndarray:
     _check_model(model)
     x = _check_images(model, images)
     classes = _check_classes(class_index, len(x), _class_count(model))
-    scorer = _maps_and_scores(model, None)
+    scorer = _scores_probe(model, [], x)
     x = tf.constant(x)
     with tf.GradientTape() as tape:
         tape.watch(x)
@@ -276,39 +228,41 @@ def grad_cam(model, images, class_index=None, layer=None) -> np.ndarray:
     x = _check_images(model, images)
     classes = _check_classes(class_index, len(x), _class_count(model))
     target = _resolve_layer(model, layer)
-    probe = _maps_and_scores(model, target)
+    probe = _scores_probe(model, [target], x)
     with tf.GradientTape() as tape:
         maps, scores = probe(tf.constant(x), training=False)
         picked = _pick(scores, classes)
     gradient = tape.gradient(picked, maps)
     if gradient is None:
         raise ValueError(
-            f"the class scores do not depend on layer {target.name!r}")
+            "the class scores do not depend on layer "
+            f"{model_graph.path_name(target)!r}")
     weights = tf.reduce_mean(gradient, axis=(1, 2))  # (N, K)
     heat = tf.einsum("nhwk,nk->nhw", maps, weights)
     return _normalise(heat, x.shape[1:3])  # ReLU, upsample, divide by max
 
 
-def _producer(model, tensor):
-    """The layer of ``model`` whose output is ``tensor`` (None if none is)."""
-    return next((item for item in model.layers
-                 if getattr(item, "output", None) is tensor), None)
-
-
 def _gap_head(model):
-    """(GAP, Dense) layers of a model ending GAP → Dense (→ softmax)."""
+    """(path of the layer feeding GAP, the Dense layer) of a model ending
+    GAP → Dense (→ softmax), nested models included; Dropout between the
+    two is allowed (it does nothing at inference)."""
     import keras
 
-    head = model.layers[-1]
-    if isinstance(head, (keras.layers.Softmax, keras.layers.Activation)):
-        head = _producer(model, head.input)
-    feeder = _producer(model, head.input) if head is not None else None
+    calls = [path for path, _ in model_graph.leaf_calls(model)]
+    while calls and isinstance(calls[-1][-1], (keras.layers.Softmax,
+                                               keras.layers.Activation)):
+        calls.pop()
+    head = calls.pop()[-1] if calls else None
+    while calls and isinstance(calls[-1][-1], keras.layers.Dropout):
+        calls.pop()
+    gap = calls.pop()[-1] if calls else None
     if not (isinstance(head, keras.layers.Dense)
-            and isinstance(feeder, keras.layers.GlobalAveragePooling2D)):
+            and isinstance(gap, keras.layers.GlobalAveragePooling2D)
+            and calls):
         raise ValueError(
             f"CAM needs a network that ends in global average pooling and one "
             f"Dense layer, which model {model.name!r} does not: use grad_cam()")
-    return feeder, head
+    return calls[-1], head
 
 
 def cam(model, images, class_index=None) -> np.ndarray:
@@ -325,8 +279,8 @@ def cam(model, images, class_index=None) -> np.ndarray:
     _check_model(model)
     x = _check_images(model, images)
     classes = _check_classes(class_index, len(x), _class_count(model))
-    gap, head = _gap_head(model)
-    probe = keras.Model(model.inputs[0], [gap.input, model.outputs[0]])
+    feeder, head = _gap_head(model)
+    probe = _scores_probe(model, [feeder], x)
     maps, scores = probe(tf.constant(x), training=False)
     if classes is None:
         classes = np.argmax(scores.numpy(), axis=1)
@@ -366,11 +320,9 @@ def overlay(image, heatmap, alpha: float = 0.5,
 
 
 def _extractor(model, layer):
-    import keras
-
     _check_model(model)
-    target = _resolve_layer(model, layer)
-    return keras.Model(model.inputs[0], target.output)
+    return model_graph.probe(model, [_resolve_layer(model, layer)],
+                             scores=False)[0]
 
 
 def _one_image(image) -> np.ndarray:
