@@ -18,6 +18,10 @@ from __future__ import annotations
 import math
 import numbers
 
+from helpers.validate import (as_int, check_allocation, float_tensor,
+                              int_pair, nonnegative_int, positive_int,
+                              real_number)
+
 
 def _tf():
     import tensorflow as tf
@@ -34,7 +38,8 @@ class Random:
         self.generator, self.seed = None, None
         if isinstance(rng, tf.random.Generator):
             self.generator = rng
-        elif isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
+        elif isinstance(rng, numbers.Integral) and not isinstance(rng, bool) \
+                and type(rng).__name__ != "bool_":
             self.seed = tf.constant([0, int(rng)], tf.int64)
         elif tf.is_tensor(rng) and rng.dtype.is_integer and \
                 rng.shape.rank == 1 and rng.shape[0] in (2, None):
@@ -72,22 +77,38 @@ def _images(images, name="images"):
     if not images.dtype.is_floating:
         raise TypeError(f"{name} must hold floats (e.g. scaled to [0, 1]), "
                         f"got {images.dtype.name}")
-    return tf.cast(images, tf.float32)
+    return tf.cast(float_tensor(images, name), tf.float32)
+
+
+def _in_unit_range(images, name="images") -> None:
+    """Refuse images outside [0, 1] when their values are known."""
+    tf = _tf()
+    if tf.executing_eagerly() and hasattr(images, "numpy"):
+        low, high = float(tf.reduce_min(images)), float(tf.reduce_max(images))
+        if low < 0 or high > 1:
+            raise ValueError(
+                f"{name} has values in [{low:g}, {high:g}]; this function "
+                "works on images in [0, 1]: divide a [0, 255] image by 255")
+
+
+def _size(n, name="n"):
+    """A batch size: a tensor as it is, or an int >= 0 (NumPy ints too)."""
+    tf = _tf()
+    return n if tf.is_tensor(n) else as_int(n, name, 0)
 
 
 def _probability(name, p):
-    if isinstance(p, bool) or not isinstance(p, numbers.Real) \
-            or not 0 <= p <= 1:
-        raise ValueError(f"{name} must be a probability in [0, 1], "
-                         f"got {p!r}")
-    return float(p)
+    try:
+        number = real_number(p, name)
+    except ValueError:
+        number = -1.0
+    if not 0 <= number <= 1:
+        raise ValueError(f"{name} must be a probability in [0, 1], got {p!r}")
+    return number
 
 
 def _non_negative(name, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) \
-            or not value >= 0:
-        raise ValueError(f"{name} must be a number >= 0, got {value!r}")
-    return float(value)
+    return real_number(value, name)
 
 
 def _per_image(x):
@@ -118,11 +139,9 @@ def random_crop(images, rng, *, padding=0, size=None):
     """
     tf = _tf()
     images = _images(images)
-    if isinstance(padding, bool) or not isinstance(padding, int) \
-            or padding < 0:
-        raise ValueError(f"padding must be an int >= 0, got {padding!r}")
+    padding = nonnegative_int(padding, "padding")
     height, width = images.shape[1], images.shape[2]
-    crop_h, crop_w = (height, width) if size is None else size
+    crop_h, crop_w = (height, width) if size is None else int_pair(size, "size")
     room_h, room_w = height + 2 * padding, width + 2 * padding
     if not (0 < crop_h <= room_h and 0 < crop_w <= room_w):
         raise ValueError(f"size {(crop_h, crop_w)} must be positive and fit "
@@ -178,7 +197,12 @@ def rotate(images, rng, max_degrees=15.0, *, angles=None):
     if angles is None:
         max_degrees = _non_negative("max_degrees", max_degrees)
         angles = _random(rng).uniform([n], -max_degrees, max_degrees)
-    angles = tf.cast(tf.convert_to_tensor(angles), tf.float32)
+    angles = tf.cast(float_tensor(angles, "angles"), tf.float32)
+    if angles.shape.rank != 1 or (angles.shape[0] is not None and
+                                  images.shape[0] is not None and
+                                  angles.shape[0] != images.shape[0]):
+        raise ValueError(f"angles must hold one angle per image, got shape "
+                         f"{tuple(angles.shape)} for {images.shape[0]} images")
     theta = _per_image(angles * math.pi / 180)[..., 0]  # (N, 1, 1)
     ci = tf.cast(height - 1, tf.float32) / 2
     cj = tf.cast(width - 1, tf.float32) / 2
@@ -204,10 +228,11 @@ def colour_jitter(images, rng, brightness=0.2, contrast=0.2,
     """
     tf = _tf()
     images = _images(images)
-    amounts = {"brightness": brightness, "contrast": contrast,
-               "saturation": saturation}
-    for name, value in amounts.items():
-        _non_negative(name, value)
+    _in_unit_range(images)
+    brightness, contrast, saturation = (
+        _non_negative(name, value) for name, value in (
+            ("brightness", brightness), ("contrast", contrast),
+            ("saturation", saturation)))
     if not contrast <= 1 or not saturation <= 1:
         raise ValueError(f"contrast and saturation must be <= 1 (a factor "
                          f"of 1 +- that), got {contrast}, {saturation}")
@@ -232,6 +257,13 @@ def box_mask(height, width, boxes):
     right exclusive. M is a product of a row mask and a column mask."""
     tf = _tf()
     boxes = tf.cast(boxes, tf.int32)
+    if boxes.shape.rank != 2 or boxes.shape[-1] != 4:
+        raise ValueError(f"boxes must be (N, 4): top, left, bottom, right; "
+                         f"got shape {tuple(boxes.shape)}")
+    if not (tf.is_tensor(height) or tf.is_tensor(width)) and \
+            boxes.shape[0] is not None:
+        check_allocation(4 * boxes.shape[0] * positive_int(height, "height")
+                         * positive_int(width, "width"), "the box mask")
     rows, cols = tf.range(height)[None, :], tf.range(width)[None, :]
     in_rows = (rows >= boxes[:, 0:1]) & (rows < boxes[:, 2:3])  # (N, H)
     in_cols = (cols >= boxes[:, 1:2]) & (cols < boxes[:, 3:4])  # (N, W)
@@ -245,8 +277,9 @@ def cutout(images, rng, size=8):
     tf = _tf()
     images = _images(images)
     height, width = images.shape[1], images.shape[2]
-    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-        raise ValueError(f"size must be an int >= 1, got {size!r}")
+    size = as_int(size, "size", None, "an int >= 1")
+    if size < 1:
+        raise ValueError(f"size must be an int >= 1, got {size}")
     if size > min(height, width):
         raise ValueError(f"size {size} is larger than the image "
                          f"({height}x{width})")
@@ -272,16 +305,19 @@ def _labels(labels, n):
 
 
 def _alpha(alpha):
-    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) \
-            or not alpha > 0:
-        raise ValueError(f"alpha must be a number > 0, got {alpha!r}")
-    return float(alpha)
+    try:
+        return real_number(alpha, "alpha", positive=True)
+    except ValueError:
+        raise ValueError(f"alpha must be a number > 0, got {alpha!r}") from None
 
 
 def partners(rng, n):
     """A random permutation of range(n): example k is mixed with
     example partners[k]."""
     tf = _tf()
+    n = _size(n)
+    if not tf.is_tensor(n):
+        check_allocation(12 * n, f"a permutation of {n:,} examples")
     return tf.argsort(_random(rng).uniform([n]))
 
 
@@ -290,6 +326,9 @@ def beta(rng, n, alpha):
     independent Gamma(alpha) draws."""
     tf = _tf()
     alpha = _alpha(alpha)
+    n = _size(n)
+    if not tf.is_tensor(n):
+        check_allocation(12 * n, f"{n:,} Beta draws")
     gen = _random(rng)
     g1 = tf.random.stateless_gamma([n], gen.next_seed(), alpha=alpha)
     g2 = tf.random.stateless_gamma([n], gen.next_seed(), alpha=alpha)

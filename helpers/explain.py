@@ -28,7 +28,8 @@ import numpy as np
 
 from helpers import model_graph
 from helpers.pixels import PixelRun, check_range, optimise_pixels, total_variation
-from helpers.validate import positive_int, real_number
+from helpers.validate import (finite_array, positive_int, real_number,
+                              value_range_of)
 
 
 def _tf():
@@ -289,18 +290,40 @@ def cam(model, images, class_index=None) -> np.ndarray:
     return _normalise(tf.einsum("nhwk,nk->nhw", maps, weights), x.shape[1:3])
 
 
+def _picture_range(picture: np.ndarray, value_range) -> tuple[float, float]:
+    """The range an image's values are in: ``value_range`` if given (checked),
+    (0, 255) for integers, and for floats (0, 1) when every value is at most 1
+    and (0, 255) when the brightest is at least 2; between the two the image
+    is refused rather than guessed."""
+    if value_range is not None:
+        bounds = check_range(value_range)
+    elif picture.dtype.kind in "iu":
+        bounds = (0.0, 255.0)
+    else:
+        top = float(picture.max())
+        if 1.0 < top < 2.0:
+            raise ValueError(
+                f"image has values in [{float(picture.min()):g}, {top:g}]: "
+                "is it in [0, 1] or in [0, 255]? Say so with value_range")
+        bounds = (0.0, 1.0) if top <= 1.0 else (0.0, 255.0)
+    value_range_of(picture, bounds, "image")
+    return bounds
+
+
 def overlay(image, heatmap, alpha: float = 0.5,
-            cmap: str = "jet") -> np.ndarray:
+            cmap: str = "jet", value_range=None) -> np.ndarray:
     """Blend a heatmap (H, W) in [0, 1] over an RGB image (H, W, 3).
 
-    ``image`` is uint8 or float, in [0, 255] or [0, 1]; ``alpha`` is the
-    heatmap's share of the blend. Returns (H, W, 3) floats in [0, 1], ready
-    for ``plt.imshow``.
+    ``image`` is uint8 (in [0, 255]) or float, in [0, 1] or in [0, 255]
+    (``value_range`` says which when the values cannot tell: a float image
+    whose brightest value lies between 1 and 2 is refused without it);
+    ``alpha`` is the heatmap's share of the blend. Returns (H, W, 3) floats
+    in [0, 1], ready for ``plt.imshow``.
     """
     import matplotlib
 
-    picture = np.asarray(image, dtype=np.float32)
-    heat = np.asarray(heatmap, dtype=np.float32)
+    picture = finite_array(image, "image")
+    heat = finite_array(heatmap, "heatmap").astype(np.float32)
     if picture.ndim != 3 or picture.shape[-1] != 3:
         raise ValueError(
             f"image must be (H, W, 3) RGB, got shape {picture.shape}")
@@ -308,11 +331,16 @@ def overlay(image, heatmap, alpha: float = 0.5,
         raise ValueError(
             f"heatmap has shape {heat.shape} but the image is "
             f"{picture.shape[:2]}: compute it at the image's resolution")
-    if not 0 <= alpha <= 1:
+    alpha = real_number(alpha, "alpha")
+    if alpha > 1:
         raise ValueError(f"alpha must be in [0, 1], got {alpha}")
-    if picture.max() > 1.0:
-        picture = picture / 255.0
-    colours = matplotlib.colormaps[cmap](np.clip(heat, 0, 1))[..., :3]
+    value_range_of(heat, (0.0, 1.0), "heatmap")
+    low, high = _picture_range(picture, value_range)
+    picture = (picture.astype(np.float32) - low) / (high - low)
+    if cmap not in matplotlib.colormaps:
+        raise ValueError(f"cmap {cmap!r} is not a matplotlib colour map; "
+                         "try 'jet', 'inferno' or 'viridis'")
+    colours = matplotlib.colormaps[cmap](heat)[..., :3]
     return np.clip((1 - alpha) * picture + alpha * colours, 0.0, 1.0)
 
 
@@ -325,14 +353,16 @@ def _extractor(model, layer):
                              scores=False)[0]
 
 
-def _one_image(image) -> np.ndarray:
-    array = np.asarray(image, dtype=np.float32)
+def _one_image(image, value_range=None, name="image") -> np.ndarray:
+    array = finite_array(image, name).astype(np.float32)
     if array.ndim == 3:
         array = array[None]
     if array.ndim != 4 or array.shape[0] != 1:
         raise ValueError(
-            f"image must be one image (H, W, C) or (1, H, W, C), got shape "
+            f"{name} must be one image (H, W, C) or (1, H, W, C), got shape "
             f"{array.shape}")
+    if value_range is not None:
+        value_range_of(array, check_range(value_range), name)
     return array
 
 
@@ -375,21 +405,36 @@ def invert_features(
     steps = positive_int(steps, "steps")
     tv_weight = real_number(tv_weight, "tv_weight")
     features = _extractor(model, layer)
-    target_image = _one_image(image)
     span = _span(value_range)
-    prep = preprocess or (lambda x: x)
+    target_image = _one_image(image, value_range)
+    prep = _preprocessing(preprocess)
     target = tf.constant(features(prep(tf.constant(target_image))))
     scale = tf.reduce_sum(tf.square(target))
+    if not float(scale) > 0:
+        raise ValueError(
+            "the image's features at this layer are all zero (a black or flat "
+            "image?), so there is nothing to reconstruct: choose another image "
+            "or an earlier layer")
     if start is None:
-        start = np.full_like(target_image, value_range[0] + span / 2)
+        start = np.full_like(target_image, check_range(value_range)[0] + span / 2)
 
     def loss(x):
         mismatch = tf.reduce_sum(tf.square(features(prep(x)) - target))
         return {"features": mismatch / scale,
                 "variation": _variation(x, tv_weight, span)}
 
-    return optimise_pixels(loss, _one_image(start), steps=steps,
-                           learning_rate=learning_rate, value_range=value_range)
+    return optimise_pixels(loss, _one_image(start, value_range, "start"),
+                           steps=steps, learning_rate=learning_rate,
+                           value_range=value_range)
+
+
+def _preprocessing(preprocess):
+    if preprocess is None:
+        return lambda x: x
+    if not callable(preprocess):
+        raise TypeError("preprocess must be a function of an image batch, or "
+                        f"None, got {type(preprocess).__name__}")
+    return preprocess
 
 
 def deep_dream(
@@ -415,14 +460,15 @@ def deep_dream(
     tv_weight = real_number(tv_weight, "tv_weight")
     features = _extractor(model, layer)
     span = _span(value_range)
-    prep = preprocess or (lambda x: x)
+    prep = _preprocessing(preprocess)
+    start = _one_image(image, value_range)
 
     def loss(x):
         response = tf.reduce_mean(tf.square(features(prep(x))))
         return {"activation": -response,
                 "variation": _variation(x, tv_weight, span)}
 
-    return optimise_pixels(loss, _one_image(image), steps=steps,
+    return optimise_pixels(loss, start, steps=steps,
                            learning_rate=learning_rate, value_range=value_range)
 
 

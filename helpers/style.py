@@ -30,7 +30,7 @@ import numpy as np
 from helpers import model_graph
 from helpers.pixels import (PixelRun, optimise_pixels,
                             optimise_pixels_lbfgs, total_variation)
-from helpers.validate import positive_int, real_number
+from helpers.validate import float_tensor, positive_int, real_number
 
 #: Gatys et al.'s choice in Keras' VGG16 names: style from the first
 #: convolution of every block, content from the second one of block 4.
@@ -54,13 +54,11 @@ def gram_matrix(features):
     semi-definite.
     """
     tf = _tf()
-    features = tf.convert_to_tensor(features)
+    features = float_tensor(features, "features")
     if features.shape.rank != 4:
         raise ValueError(
             "gram_matrix expects feature maps of shape (N, H, W, C), got "
             f"{features.shape}; add a batch axis with features[None]")
-    if not features.dtype.is_floating:
-        features = tf.cast(features, tf.float32)
     shape = tf.shape(features)
     positions = tf.cast(shape[1] * shape[2], features.dtype)
     products = tf.einsum("nhwc,nhwd->ncd", features, features)
@@ -69,7 +67,7 @@ def gram_matrix(features):
 
 def _same_shape(a, b, what: str):
     tf = _tf()
-    a, b = tf.convert_to_tensor(a), tf.convert_to_tensor(b)
+    a, b = float_tensor(a, f"{what}'s first"), float_tensor(b, f"{what}'s second")
     if a.shape != b.shape:
         raise ValueError(
             f"{what}: shapes differ, {a.shape} and {b.shape}; compare the "
@@ -104,7 +102,7 @@ def style_loss(features: Sequence, target_grams: Sequence):
     per_layer = []
     for fmap, target in zip(features, target_grams):
         gram = gram_matrix(fmap)
-        target = tf.convert_to_tensor(target)
+        target = float_tensor(target, "a target Gram matrix")
         if target.shape.rank == 2:
             target = target[None]
         if target.shape.rank != 3 or target.shape[-2:] != gram.shape[-2:]:
