@@ -30,7 +30,8 @@ import numpy as np
 from helpers import model_graph
 from helpers.pixels import (PixelRun, optimise_pixels,
                             optimise_pixels_lbfgs, total_variation)
-from helpers.validate import float_tensor, positive_int, real_number
+from helpers.validate import (finite_array, float_tensor, positive_int,
+                              real_number)
 
 #: Gatys et al.'s choice in Keras' VGG16 names: style from the first
 #: convolution of every block, content from the second one of block 4.
@@ -153,7 +154,7 @@ def feature_extractor(model, layers: Sequence[str]):
 
 def _as_image(image, what: str) -> np.ndarray:
     """An RGB image (H, W, 3) as float32 in [0, 1]."""
-    array = np.asarray(image)
+    array = finite_array(image, what)
     if array.ndim != 3 or array.shape[-1] != 3:
         raise ValueError(f"{what} must be one RGB image of shape (H, W, 3), "
                          f"got shape {array.shape}")
