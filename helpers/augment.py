@@ -19,8 +19,7 @@ import math
 import numbers
 
 from helpers.validate import (as_int, check_allocation, float_tensor,
-                              int_pair, nonnegative_int, positive_int,
-                              real_number)
+                              positive_int, real_number)
 
 
 def _tf():
@@ -80,17 +79,6 @@ def _images(images, name="images"):
     return tf.cast(float_tensor(images, name), tf.float32)
 
 
-def _in_unit_range(images, name="images") -> None:
-    """Refuse images outside [0, 1] when their values are known."""
-    tf = _tf()
-    if tf.executing_eagerly() and hasattr(images, "numpy"):
-        low, high = float(tf.reduce_min(images)), float(tf.reduce_max(images))
-        if low < 0 or high > 1:
-            raise ValueError(
-                f"{name} has values in [{low:g}, {high:g}]; this function "
-                "works on images in [0, 1]: divide a [0, 255] image by 255")
-
-
 def _size(n, name="n"):
     """A batch size: a tensor as it is, or an int >= 0 (NumPy ints too)."""
     tf = _tf()
@@ -139,9 +127,11 @@ def random_crop(images, rng, *, padding=0, size=None):
     """
     tf = _tf()
     images = _images(images)
-    padding = nonnegative_int(padding, "padding")
+    if isinstance(padding, bool) or not isinstance(padding, int) \
+            or padding < 0:
+        raise ValueError(f"padding must be an int >= 0, got {padding!r}")
     height, width = images.shape[1], images.shape[2]
-    crop_h, crop_w = (height, width) if size is None else int_pair(size, "size")
+    crop_h, crop_w = (height, width) if size is None else size
     room_h, room_w = height + 2 * padding, width + 2 * padding
     if not (0 < crop_h <= room_h and 0 < crop_w <= room_w):
         raise ValueError(f"size {(crop_h, crop_w)} must be positive and fit "
@@ -197,12 +187,7 @@ def rotate(images, rng, max_degrees=15.0, *, angles=None):
     if angles is None:
         max_degrees = _non_negative("max_degrees", max_degrees)
         angles = _random(rng).uniform([n], -max_degrees, max_degrees)
-    angles = tf.cast(float_tensor(angles, "angles"), tf.float32)
-    if angles.shape.rank != 1 or (angles.shape[0] is not None and
-                                  images.shape[0] is not None and
-                                  angles.shape[0] != images.shape[0]):
-        raise ValueError(f"angles must hold one angle per image, got shape "
-                         f"{tuple(angles.shape)} for {images.shape[0]} images")
+    angles = tf.cast(tf.convert_to_tensor(angles), tf.float32)
     theta = _per_image(angles * math.pi / 180)[..., 0]  # (N, 1, 1)
     ci = tf.cast(height - 1, tf.float32) / 2
     cj = tf.cast(width - 1, tf.float32) / 2
@@ -228,11 +213,10 @@ def colour_jitter(images, rng, brightness=0.2, contrast=0.2,
     """
     tf = _tf()
     images = _images(images)
-    _in_unit_range(images)
-    brightness, contrast, saturation = (
-        _non_negative(name, value) for name, value in (
-            ("brightness", brightness), ("contrast", contrast),
-            ("saturation", saturation)))
+    amounts = {"brightness": brightness, "contrast": contrast,
+               "saturation": saturation}
+    for name, value in amounts.items():
+        _non_negative(name, value)
     if not contrast <= 1 or not saturation <= 1:
         raise ValueError(f"contrast and saturation must be <= 1 (a factor "
                          f"of 1 +- that), got {contrast}, {saturation}")
@@ -277,9 +261,8 @@ def cutout(images, rng, size=8):
     tf = _tf()
     images = _images(images)
     height, width = images.shape[1], images.shape[2]
-    size = as_int(size, "size", None, "an int >= 1")
-    if size < 1:
-        raise ValueError(f"size must be an int >= 1, got {size}")
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise ValueError(f"size must be an int >= 1, got {size!r}")
     if size > min(height, width):
         raise ValueError(f"size {size} is larger than the image "
                          f"({height}x{width})")

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from helpers.validate import as_int, finite_array, positive_int
+from helpers.validate import finite_array, positive_int
 
 
 # ---------------------------------------------------------------- input
@@ -48,14 +48,6 @@ def dataset(x, y=None, *, batch_size: int = 128, shuffle: bool = False,
     import tensorflow as tf
 
     batch_size = positive_int(batch_size, "batch_size")
-    if not isinstance(shuffle, (bool, np.bool_)):
-        raise TypeError(f"shuffle must be True or False, got {shuffle!r}")
-    if seed is not None:
-        seed = as_int(seed, "seed", 0, "a non-negative int")
-    if x is None:
-        raise TypeError("x must be an array of examples, got None")
-    if isinstance(x, np.ndarray):
-        finite_array(x, "x")
     n = len(x)
     if n == 0:
         raise ValueError("dataset() needs at least one example, got 0")
@@ -67,10 +59,6 @@ def dataset(x, y=None, *, batch_size: int = 128, shuffle: bool = False,
     for name, fn in (("augment", augment), ("preprocess", preprocess)):
         if fn is not None and not callable(fn):
             raise TypeError(f"{name} must be callable, got {fn!r}")
-    if drop_remainder and n < batch_size:
-        raise ValueError(
-            f"drop_remainder=True with {n} examples and batch_size "
-            f"{batch_size} leaves no batch: use a smaller batch_size")
     ds = tf.data.Dataset.from_tensor_slices(x if y is None else (x, y))
     if shuffle:
         if seed is None:
