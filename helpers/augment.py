@@ -18,6 +18,9 @@ from __future__ import annotations
 import math
 import numbers
 
+from helpers.validate import (as_int, check_allocation, float_tensor,
+                              positive_int, real_number)
+
 
 def _tf():
     import tensorflow as tf
@@ -34,7 +37,8 @@ class Random:
         self.generator, self.seed = None, None
         if isinstance(rng, tf.random.Generator):
             self.generator = rng
-        elif isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
+        elif isinstance(rng, numbers.Integral) and not isinstance(rng, bool) \
+                and type(rng).__name__ != "bool_":
             self.seed = tf.constant([0, int(rng)], tf.int64)
         elif tf.is_tensor(rng) and rng.dtype.is_integer and \
                 rng.shape.rank == 1 and rng.shape[0] in (2, None):
@@ -72,22 +76,27 @@ def _images(images, name="images"):
     if not images.dtype.is_floating:
         raise TypeError(f"{name} must hold floats (e.g. scaled to [0, 1]), "
                         f"got {images.dtype.name}")
-    return tf.cast(images, tf.float32)
+    return tf.cast(float_tensor(images, name), tf.float32)
+
+
+def _size(n, name="n"):
+    """A batch size: a tensor as it is, or an int >= 0 (NumPy ints too)."""
+    tf = _tf()
+    return n if tf.is_tensor(n) else as_int(n, name, 0)
 
 
 def _probability(name, p):
-    if isinstance(p, bool) or not isinstance(p, numbers.Real) \
-            or not 0 <= p <= 1:
-        raise ValueError(f"{name} must be a probability in [0, 1], "
-                         f"got {p!r}")
-    return float(p)
+    try:
+        number = real_number(p, name)
+    except ValueError:
+        number = -1.0
+    if not 0 <= number <= 1:
+        raise ValueError(f"{name} must be a probability in [0, 1], got {p!r}")
+    return number
 
 
 def _non_negative(name, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) \
-            or not value >= 0:
-        raise ValueError(f"{name} must be a number >= 0, got {value!r}")
-    return float(value)
+    return real_number(value, name)
 
 
 def _per_image(x):
@@ -232,6 +241,13 @@ def box_mask(height, width, boxes):
     right exclusive. M is a product of a row mask and a column mask."""
     tf = _tf()
     boxes = tf.cast(boxes, tf.int32)
+    if boxes.shape.rank != 2 or boxes.shape[-1] != 4:
+        raise ValueError(f"boxes must be (N, 4): top, left, bottom, right; "
+                         f"got shape {tuple(boxes.shape)}")
+    if not (tf.is_tensor(height) or tf.is_tensor(width)) and \
+            boxes.shape[0] is not None:
+        check_allocation(4 * boxes.shape[0] * positive_int(height, "height")
+                         * positive_int(width, "width"), "the box mask")
     rows, cols = tf.range(height)[None, :], tf.range(width)[None, :]
     in_rows = (rows >= boxes[:, 0:1]) & (rows < boxes[:, 2:3])  # (N, H)
     in_cols = (cols >= boxes[:, 1:2]) & (cols < boxes[:, 3:4])  # (N, W)
@@ -272,16 +288,19 @@ def _labels(labels, n):
 
 
 def _alpha(alpha):
-    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) \
-            or not alpha > 0:
-        raise ValueError(f"alpha must be a number > 0, got {alpha!r}")
-    return float(alpha)
+    try:
+        return real_number(alpha, "alpha", positive=True)
+    except ValueError:
+        raise ValueError(f"alpha must be a number > 0, got {alpha!r}") from None
 
 
 def partners(rng, n):
     """A random permutation of range(n): example k is mixed with
     example partners[k]."""
     tf = _tf()
+    n = _size(n)
+    if not tf.is_tensor(n):
+        check_allocation(12 * n, f"a permutation of {n:,} examples")
     return tf.argsort(_random(rng).uniform([n]))
 
 
@@ -290,6 +309,9 @@ def beta(rng, n, alpha):
     independent Gamma(alpha) draws."""
     tf = _tf()
     alpha = _alpha(alpha)
+    n = _size(n)
+    if not tf.is_tensor(n):
+        check_allocation(12 * n, f"{n:,} Beta draws")
     gen = _random(rng)
     g1 = tf.random.stateless_gamma([n], gen.next_seed(), alpha=alpha)
     g2 = tf.random.stateless_gamma([n], gen.next_seed(), alpha=alpha)

@@ -16,7 +16,7 @@ from typing import Callable
 import numpy as np
 
 from helpers import assets
-from helpers.validate import as_int, positive_int
+from helpers.validate import as_int, check_allocation, positive_int
 
 Split = tuple[np.ndarray, np.ndarray]
 
@@ -416,6 +416,9 @@ def load_stamp_scenes(size: int = 96, *, copies: int = 2, test_copies: int = 2,
         raise TypeError(f"seed must be a non-negative int, got {seed!r:.60}")
     cut = load_stamp_cutouts()
     test = stamp_split([str(n) for n in cut.names], cut.labels)
+    scenes = int((~test).sum()) * copies + int(test.sum()) * test_copies
+    check_allocation(scenes * (cut.images[0].nbytes + size * size * 3),
+                     f"{scenes:,} scenes of {size} x {size} pixels")
     seeds = np.random.SeedSequence(int(seed)).generate_state(3)
     parts = []
     for k, (chosen, n, half) in enumerate(((~test, copies, "top"),

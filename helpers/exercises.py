@@ -8,14 +8,24 @@ Each chapter's exercises come with a check cell::
 which prints "not yet answered" until the reader fills the slot, then says
 whether the answer is right. The expected answers are stored only as salted
 SHA-256 digests in ``exercise_answers/NN.json`` beside this module (one file
-per chapter NN), so neither
-the notebook nor the book prints them. The worked solution (behind a fold)
-calls ``assert check(...)`` with the computed answer, which keeps every
-stored digest tested by the notebook suite.
+per chapter NN), so neither the notebook nor the book prints them. The
+worked solution (behind a fold) calls ``assert check(...)`` with the
+computed answer, which keeps every stored digest tested by the notebook
+suite.
+
+What the digests promise: they keep answers *out of sight*, not *out of
+reach*. A reader who glances at the JSON file learns nothing, but the salt
+is in this file and most answers are small integers or numbers with a few
+significant digits, so anyone who tries candidates against a digest finds
+many of them in seconds. That is the same as turning to the worked solution, which is
+one click away anyway; the digests are a courtesy, not a secret.
 
 A digest is taken of a canonical form of the answer: integers exactly,
 floats rounded to the significant digits the exercise names, strings
-case-folded and stripped, sequences and mappings element by element.
+case-folded and stripped, sequences and mappings element by element. When
+the exercise names its digits, a number is compared by its rounded value
+whatever its type: 1234567 and 1234567.0 are the same answer, and so are
+0, 0.0 and -0.0.
 Maintainers add an answer with ``python -m helpers.exercises add KEY
 VALUE [--digits N]`` (VALUE is a Python literal).
 """
@@ -34,17 +44,24 @@ from pathlib import Path
 ANSWERS_DIR = Path(__file__).with_name("exercise_answers")
 
 
-def _canonical(value, digits: int | None) -> object:
-    """A JSON-able canonical form of ``value`` (see the module docstring)."""
+def _canonical(value, digits: int | None, numbers_as: str = "stored") -> object:
+    """A JSON-able canonical form of ``value`` (see the module docstring).
+
+    ``numbers_as`` says how a number with stated ``digits`` is written:
+    "stored" as :func:`add` has always stored it (an int exactly, a float
+    rounded), "float" rounded as a float, "int" rounded and written as an int
+    when whole; :func:`check` accepts any of the three, so that the type of a
+    number never decides whether it is right."""
     if value is None or isinstance(value, bool):
         return value
     if hasattr(value, "tolist") and not isinstance(
         value, str
     ):  # NumPy, tensors
-        return _canonical(value.tolist(), digits)
+        return _canonical(value.tolist(), digits, numbers_as)
     if hasattr(value, "numpy"):
-        return _canonical(value.numpy(), digits)
-    if isinstance(value, numbers.Integral):
+        return _canonical(value.numpy(), digits, numbers_as)
+    if isinstance(value, numbers.Integral) and (
+            digits is None or numbers_as == "stored"):
         return int(value)
     if isinstance(value, numbers.Real):
         x = float(value)
@@ -53,33 +70,52 @@ def _canonical(value, digits: int | None) -> object:
         if x.is_integer() and digits is None:
             return int(x)
         sig = digits if digits is not None else 6
-        return float(f"{x:.{sig}g}")
+        rounded = float(f"{x:.{sig}g}")
+        if numbers_as == "stored":
+            return rounded
+        rounded += 0.0  # -0.0 -> 0.0
+        if numbers_as == "int" and rounded.is_integer():
+            return int(rounded)
+        return rounded
     if isinstance(value, str):
         return " ".join(value.casefold().split())
     if isinstance(value, dict):
         return {
-            str(k): _canonical(v, digits)
+            str(k): _canonical(v, digits, numbers_as)
             for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))
         }
     if isinstance(value, (list, tuple)):
-        return [_canonical(v, digits) for v in value]
+        return [_canonical(v, digits, numbers_as) for v in value]
     if isinstance(value, (set, frozenset)):
-        return sorted((_canonical(v, digits) for v in value), key=repr)
+        return sorted((_canonical(v, digits, numbers_as) for v in value),
+                      key=repr)
     raise TypeError(
         f"answers are numbers, strings, or lists/tuples/dicts of them; "
         f"got {type(value).__name__}"
     )
 
 
-def digest(key: str, value, digits: int | None = None) -> str:
+def _digits(digits) -> int | None:
+    if digits is None:
+        return None
+    from helpers.validate import as_int
+
+    return as_int(digits, "digits", 1, "an int >= 1 (significant digits)")
+
+
+def digest(key: str, value, digits: int | None = None,
+           numbers_as: str = "stored") -> str:
     """The salted SHA-256 of an answer's canonical form."""
-    text = json.dumps(_canonical(value, digits), sort_keys=True)
+    text = json.dumps(_canonical(value, _digits(digits), numbers_as),
+                      sort_keys=True)
     return hashlib.sha256(f"cnn-course-book:{key}:{text}".encode()).hexdigest()
 
 
 def _answers_file(key: str) -> Path:
+    if not isinstance(key, str):
+        raise TypeError(f"exercise keys are strings 'NN.k', got {key!r}")
     chapter = key.split(".", 1)[0]
-    if not (isinstance(key, str) and chapter.isdigit() and "." in key):
+    if not (chapter.isdigit() and "." in key):
         raise ValueError(
             f"exercise keys read 'NN.k' (chapter.number), got {key!r}"
         )
@@ -133,7 +169,10 @@ def check(key: str, answer) -> Verdict:
         )
         return Verdict(False)
     try:
-        ok = digest(key, answer, entry.get("digits")) == entry["sha256"]
+        forms = ("stored", "float", "int") if entry.get("digits") else (
+            "stored",)
+        ok = any(digest(key, answer, entry.get("digits"), form)
+                 == entry["sha256"] for form in forms)
     except (TypeError, ValueError) as err:
         print(f"Exercise {key}: cannot check this answer ({err}).")
         return Verdict(False)

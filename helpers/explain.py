@@ -26,8 +26,10 @@ from collections.abc import Callable
 
 import numpy as np
 
+from helpers import model_graph
 from helpers.pixels import PixelRun, check_range, optimise_pixels, total_variation
-from helpers.validate import positive_int, real_number
+from helpers.validate import (finite_array, positive_int, real_number,
+                              value_range_of)
 
 
 def _tf():
@@ -58,64 +60,28 @@ def _check_model(model) -> None:
             "and one output of class scores")
 
 
-def _rank(tensor) -> int | None:
-    shape = getattr(tensor, "shape", None)
-    return None if shape is None else len(shape)
-
-
-def _four_d_layers(model) -> list:
-    """The model's layers (the input excluded) with one (N, H, W, C) output."""
-    import keras
-
-    found = []
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.InputLayer):
-            continue
-        try:
-            output = layer.output
-        except (AttributeError, ValueError):  # not called in this graph
-            continue
-        if _rank(output) == 4:
-            found.append(layer)
-    return found
-
-
-def _resolve_layer(model, layer):
-    """``layer`` (None, a name or a layer of ``model``) as a 4-D layer."""
-    import keras
-
-    four_d = _four_d_layers(model)
+def _resolve_layer(model, layer) -> tuple:
+    """``layer`` (None, a name, a path "outer/inner" or a layer of ``model``
+    or of a model nested in it) as a path to a layer with a 4-D output."""
+    four_d = model_graph.feature_map_paths(model)
     if layer is None:
         if not four_d:
             raise ValueError(
                 f"model {model.name!r} has no layer with a 4-D (N, H, W, C) "
-                "output, so there are no feature maps to weight: Grad-CAM and "
-                "CAM need a convolutional network (use saliency() for others)")
+                "output, nested models included, so there are no feature maps "
+                "to weight: Grad-CAM and CAM need a convolutional network "
+                "(use saliency() for others)")
         return four_d[-1]
-    hint = ", ".join(repr(item.name) for item in four_d[-3:]) or "none"
-    if isinstance(layer, str):
-        matches = [item for item in model.layers if item.name == layer]
-        if not matches:
-            raise ValueError(
-                f"model {model.name!r} has no layer named {layer!r}; its last "
-                f"layers with 4-D output are {hint} (model.summary() lists "
-                "them all)")
-        layer = matches[0]
-    elif isinstance(layer, keras.layers.Layer):
-        if not any(item is layer for item in model.layers):
-            raise ValueError(
-                f"layer {layer.name!r} is not one of model {model.name!r}'s "
-                "layers; pass one of its layers or its name")
-    else:
-        raise TypeError(
-            f"layer must be None, a layer name or a layer of the model, got "
-            f"{type(layer).__name__}")
-    if not any(item is layer for item in four_d):
-        shape = getattr(getattr(layer, "output", None), "shape", "unknown")
+    path = model_graph.find_layer(model, layer)
+    if not any(len(p) == len(path) and all(a is b for a, b in zip(p, path))
+               for p in four_d):
+        hint = ", ".join(repr(model_graph.path_name(p)) for p in four_d[-3:])
+        shape = model_graph.output_shape(model, path)
         raise ValueError(
-            f"layer {layer.name!r} has output shape {shape}, not (N, H, W, C): "
-            f"choose a convolutional layer such as {hint}")
-    return layer
+            f"layer {model_graph.path_name(path)!r} has output shape {shape}, "
+            f"not (N, H, W, C): choose a convolutional layer such as "
+            f"{hint or 'none'}")
+    return path
 
 
 def _check_images(model, images) -> np.ndarray:
@@ -187,33 +153,20 @@ def _check_classes(class_index, n_images: int, n_classes: int):
 # ------------------------------------------------------------ scores and maps
 
 
-def _logits(model):
-    """The model's class scores before any final softmax, as a graph tensor."""
-    import keras
-
-    head = model.layers[-1]
-    if isinstance(head, keras.layers.Softmax):
-        return head.input
-    activation = getattr(head, "activation", None)
-    if getattr(activation, "__name__", "") != "softmax":
-        return model.outputs[0]
-    if isinstance(head, keras.layers.Activation):
-        return head.input
-    # A layer with a built-in softmax (Dense in keras.applications): the same
-    # layer without it, sharing nothing but a copy of the current weights.
-    config = dict(head.get_config(), activation="linear",
-                  name=f"{head.name}_logits")
-    twin = type(head).from_config(config)
-    scores = twin(head.input)
-    twin.set_weights(head.get_weights())
-    return scores
-
-
-def _maps_and_scores(model, layer):
-    import keras
-
-    outputs = [layer.output] if layer is not None else []
-    return keras.Model(model.inputs[0], outputs + [_logits(model)])
+def _scores_probe(model, paths, x):
+    """model_graph.probe(model, paths), refused when its scores are not
+    known to be logits and look like probabilities (rows >= 0 summing to 1)."""
+    probe, kind = model_graph.probe(model, paths)
+    if kind == "unknown":
+        scores = np.asarray(model(x[:8], training=False))
+        if np.all(scores >= 0) and np.allclose(scores.sum(axis=-1), 1.0,
+                                               atol=1e-4):
+            raise ValueError(
+                f"model {model.name!r} outputs probabilities (each row sums to "
+                "1) from a last layer whose softmax cannot be removed (a "
+                "Lambda or custom layer); the maps explain logits: pass a model "
+                "that ends before the softmax")
+    return probe
 
 
 def _pick(scores, class_index):
@@ -247,7 +200,7 @@ def saliency(model, images, class_index=None) -> np.ndarray:
     _check_model(model)
     x = _check_images(model, images)
     classes = _check_classes(class_index, len(x), _class_count(model))
-    scorer = _maps_and_scores(model, None)
+    scorer = _scores_probe(model, [], x)
     x = tf.constant(x)
     with tf.GradientTape() as tape:
         tape.watch(x)
@@ -276,39 +229,41 @@ def grad_cam(model, images, class_index=None, layer=None) -> np.ndarray:
     x = _check_images(model, images)
     classes = _check_classes(class_index, len(x), _class_count(model))
     target = _resolve_layer(model, layer)
-    probe = _maps_and_scores(model, target)
+    probe = _scores_probe(model, [target], x)
     with tf.GradientTape() as tape:
         maps, scores = probe(tf.constant(x), training=False)
         picked = _pick(scores, classes)
     gradient = tape.gradient(picked, maps)
     if gradient is None:
         raise ValueError(
-            f"the class scores do not depend on layer {target.name!r}")
+            "the class scores do not depend on layer "
+            f"{model_graph.path_name(target)!r}")
     weights = tf.reduce_mean(gradient, axis=(1, 2))  # (N, K)
     heat = tf.einsum("nhwk,nk->nhw", maps, weights)
     return _normalise(heat, x.shape[1:3])  # ReLU, upsample, divide by max
 
 
-def _producer(model, tensor):
-    """The layer of ``model`` whose output is ``tensor`` (None if none is)."""
-    return next((item for item in model.layers
-                 if getattr(item, "output", None) is tensor), None)
-
-
 def _gap_head(model):
-    """(GAP, Dense) layers of a model ending GAP → Dense (→ softmax)."""
+    """(path of the layer feeding GAP, the Dense layer) of a model ending
+    GAP → Dense (→ softmax), nested models included; Dropout between the
+    two is allowed (it does nothing at inference)."""
     import keras
 
-    head = model.layers[-1]
-    if isinstance(head, (keras.layers.Softmax, keras.layers.Activation)):
-        head = _producer(model, head.input)
-    feeder = _producer(model, head.input) if head is not None else None
+    calls = [path for path, _ in model_graph.leaf_calls(model)]
+    while calls and isinstance(calls[-1][-1], (keras.layers.Softmax,
+                                               keras.layers.Activation)):
+        calls.pop()
+    head = calls.pop()[-1] if calls else None
+    while calls and isinstance(calls[-1][-1], keras.layers.Dropout):
+        calls.pop()
+    gap = calls.pop()[-1] if calls else None
     if not (isinstance(head, keras.layers.Dense)
-            and isinstance(feeder, keras.layers.GlobalAveragePooling2D)):
+            and isinstance(gap, keras.layers.GlobalAveragePooling2D)
+            and calls):
         raise ValueError(
             f"CAM needs a network that ends in global average pooling and one "
             f"Dense layer, which model {model.name!r} does not: use grad_cam()")
-    return feeder, head
+    return calls[-1], head
 
 
 def cam(model, images, class_index=None) -> np.ndarray:
@@ -325,8 +280,8 @@ def cam(model, images, class_index=None) -> np.ndarray:
     _check_model(model)
     x = _check_images(model, images)
     classes = _check_classes(class_index, len(x), _class_count(model))
-    gap, head = _gap_head(model)
-    probe = keras.Model(model.inputs[0], [gap.input, model.outputs[0]])
+    feeder, head = _gap_head(model)
+    probe = _scores_probe(model, [feeder], x)
     maps, scores = probe(tf.constant(x), training=False)
     if classes is None:
         classes = np.argmax(scores.numpy(), axis=1)
@@ -335,18 +290,40 @@ def cam(model, images, class_index=None) -> np.ndarray:
     return _normalise(tf.einsum("nhwk,nk->nhw", maps, weights), x.shape[1:3])
 
 
+def _picture_range(picture: np.ndarray, value_range) -> tuple[float, float]:
+    """The range an image's values are in: ``value_range`` if given (checked),
+    (0, 255) for integers, and for floats (0, 1) when every value is at most 1
+    and (0, 255) when the brightest is at least 2; between the two the image
+    is refused rather than guessed."""
+    if value_range is not None:
+        bounds = check_range(value_range)
+    elif picture.dtype.kind in "iu":
+        bounds = (0.0, 255.0)
+    else:
+        top = float(picture.max())
+        if 1.0 < top < 2.0:
+            raise ValueError(
+                f"image has values in [{float(picture.min()):g}, {top:g}]: "
+                "is it in [0, 1] or in [0, 255]? Say so with value_range")
+        bounds = (0.0, 1.0) if top <= 1.0 else (0.0, 255.0)
+    value_range_of(picture, bounds, "image")
+    return bounds
+
+
 def overlay(image, heatmap, alpha: float = 0.5,
-            cmap: str = "jet") -> np.ndarray:
+            cmap: str = "jet", value_range=None) -> np.ndarray:
     """Blend a heatmap (H, W) in [0, 1] over an RGB image (H, W, 3).
 
-    ``image`` is uint8 or float, in [0, 255] or [0, 1]; ``alpha`` is the
-    heatmap's share of the blend. Returns (H, W, 3) floats in [0, 1], ready
-    for ``plt.imshow``.
+    ``image`` is uint8 (in [0, 255]) or float, in [0, 1] or in [0, 255]
+    (``value_range`` says which when the values cannot tell: a float image
+    whose brightest value lies between 1 and 2 is refused without it);
+    ``alpha`` is the heatmap's share of the blend. Returns (H, W, 3) floats
+    in [0, 1], ready for ``plt.imshow``.
     """
     import matplotlib
 
-    picture = np.asarray(image, dtype=np.float32)
-    heat = np.asarray(heatmap, dtype=np.float32)
+    picture = finite_array(image, "image")
+    heat = finite_array(heatmap, "heatmap").astype(np.float32)
     if picture.ndim != 3 or picture.shape[-1] != 3:
         raise ValueError(
             f"image must be (H, W, 3) RGB, got shape {picture.shape}")
@@ -354,11 +331,16 @@ def overlay(image, heatmap, alpha: float = 0.5,
         raise ValueError(
             f"heatmap has shape {heat.shape} but the image is "
             f"{picture.shape[:2]}: compute it at the image's resolution")
-    if not 0 <= alpha <= 1:
+    alpha = real_number(alpha, "alpha")
+    if alpha > 1:
         raise ValueError(f"alpha must be in [0, 1], got {alpha}")
-    if picture.max() > 1.0:
-        picture = picture / 255.0
-    colours = matplotlib.colormaps[cmap](np.clip(heat, 0, 1))[..., :3]
+    value_range_of(heat, (0.0, 1.0), "heatmap")
+    low, high = _picture_range(picture, value_range)
+    picture = (picture.astype(np.float32) - low) / (high - low)
+    if cmap not in matplotlib.colormaps:
+        raise ValueError(f"cmap {cmap!r} is not a matplotlib colour map; "
+                         "try 'jet', 'inferno' or 'viridis'")
+    colours = matplotlib.colormaps[cmap](heat)[..., :3]
     return np.clip((1 - alpha) * picture + alpha * colours, 0.0, 1.0)
 
 
@@ -366,21 +348,21 @@ def overlay(image, heatmap, alpha: float = 0.5,
 
 
 def _extractor(model, layer):
-    import keras
-
     _check_model(model)
-    target = _resolve_layer(model, layer)
-    return keras.Model(model.inputs[0], target.output)
+    return model_graph.probe(model, [_resolve_layer(model, layer)],
+                             scores=False)[0]
 
 
-def _one_image(image) -> np.ndarray:
-    array = np.asarray(image, dtype=np.float32)
+def _one_image(image, value_range=None, name="image") -> np.ndarray:
+    array = finite_array(image, name).astype(np.float32)
     if array.ndim == 3:
         array = array[None]
     if array.ndim != 4 or array.shape[0] != 1:
         raise ValueError(
-            f"image must be one image (H, W, C) or (1, H, W, C), got shape "
+            f"{name} must be one image (H, W, C) or (1, H, W, C), got shape "
             f"{array.shape}")
+    if value_range is not None:
+        value_range_of(array, check_range(value_range), name)
     return array
 
 
@@ -423,21 +405,36 @@ def invert_features(
     steps = positive_int(steps, "steps")
     tv_weight = real_number(tv_weight, "tv_weight")
     features = _extractor(model, layer)
-    target_image = _one_image(image)
     span = _span(value_range)
-    prep = preprocess or (lambda x: x)
+    target_image = _one_image(image, value_range)
+    prep = _preprocessing(preprocess)
     target = tf.constant(features(prep(tf.constant(target_image))))
     scale = tf.reduce_sum(tf.square(target))
+    if not float(scale) > 0:
+        raise ValueError(
+            "the image's features at this layer are all zero (a black or flat "
+            "image?), so there is nothing to reconstruct: choose another image "
+            "or an earlier layer")
     if start is None:
-        start = np.full_like(target_image, value_range[0] + span / 2)
+        start = np.full_like(target_image, check_range(value_range)[0] + span / 2)
 
     def loss(x):
         mismatch = tf.reduce_sum(tf.square(features(prep(x)) - target))
         return {"features": mismatch / scale,
                 "variation": _variation(x, tv_weight, span)}
 
-    return optimise_pixels(loss, _one_image(start), steps=steps,
-                           learning_rate=learning_rate, value_range=value_range)
+    return optimise_pixels(loss, _one_image(start, value_range, "start"),
+                           steps=steps, learning_rate=learning_rate,
+                           value_range=value_range)
+
+
+def _preprocessing(preprocess):
+    if preprocess is None:
+        return lambda x: x
+    if not callable(preprocess):
+        raise TypeError("preprocess must be a function of an image batch, or "
+                        f"None, got {type(preprocess).__name__}")
+    return preprocess
 
 
 def deep_dream(
@@ -463,14 +460,15 @@ def deep_dream(
     tv_weight = real_number(tv_weight, "tv_weight")
     features = _extractor(model, layer)
     span = _span(value_range)
-    prep = preprocess or (lambda x: x)
+    prep = _preprocessing(preprocess)
+    start = _one_image(image, value_range)
 
     def loss(x):
         response = tf.reduce_mean(tf.square(features(prep(x))))
         return {"activation": -response,
                 "variation": _variation(x, tv_weight, span)}
 
-    return optimise_pixels(loss, _one_image(image), steps=steps,
+    return optimise_pixels(loss, start, steps=steps,
                            learning_rate=learning_rate, value_range=value_range)
 
 

@@ -41,13 +41,18 @@ def _positions(shape: tuple) -> int:
 
 def layer_macs(layer) -> int:
     """Multiply-adds of one call of `layer` on one example."""
+    if not layer.weights:
+        return 0
+    return _call_macs(layer, _shape(layer.input), _shape(layer.output))
+
+
+def _call_macs(layer, inp: tuple, out: tuple) -> int:
+    """Multiply-adds of a call of `layer` from input shape `inp` to `out`."""
     from keras import layers as L
 
     kind = type(layer).__name__
     if not layer.weights:
         return 0
-    out = _shape(layer.output)
-    inp = _shape(layer.input)
     if isinstance(layer, L.SeparableConv2D):
         kh, kw = layer.kernel_size
         c_in = inp[-1]
@@ -82,23 +87,49 @@ def _flat_layers(model):
 
 def layer_stats(model) -> list[LayerStats]:
     """One LayerStats per layer (nested models flattened), input layers
-    left out. The model must be built with a fixed input shape."""
+    left out; a layer called several times (shared weights) has one row
+    whose multiply-adds add up all its calls. The model must be built with
+    a fixed input shape."""
     if not hasattr(model, "layers"):
         raise TypeError(f"layer_stats() takes a Keras model, got "
                         f"{type(model).__name__}")
     if not model.built:
         raise ValueError("the model is not built: give it an Input or call "
                          "model.build(input_shape) first")
+    calls = _calls(model)
     rows = []
     for layer in _flat_layers(model):
         if type(layer).__name__ == "InputLayer":
             continue
         trainable = sum(math.prod(w.shape) for w in layer.trainable_weights)
         params = sum(math.prod(w.shape) for w in layer.weights)
-        rows.append(LayerStats(layer.name, type(layer).__name__,
-                               _shape(layer.output)[1:], int(params),
-                               int(trainable), int(layer_macs(layer))))
+        if calls is None:  # no graph to read (a subclassed model)
+            shape, macs = _shape(layer.output), layer_macs(layer)
+        else:
+            mine = calls.get(id(layer), [])
+            shape = mine[0][1] if mine else _shape(layer.output)
+            macs = sum(_call_macs(layer, i, o) for i, o in mine)
+        rows.append(LayerStats(layer.name, type(layer).__name__, shape[1:],
+                               int(params), int(trainable), int(macs)))
     return rows
+
+
+def _calls(model) -> dict[int, list[tuple[tuple, tuple]]] | None:
+    """{id(layer): [(input shape, output shape) of each call]}, every call
+    of a reused layer (and every call of a nested model) counted; None when
+    the model has no graph to read."""
+    from helpers.model_graph import leaf_calls
+
+    try:
+        found = leaf_calls(model)
+    except (AttributeError, ValueError):
+        return None
+    calls: dict[int, list[tuple[tuple, tuple]]] = {}
+    for path, node in found:
+        if node.input_tensors and node.output_tensors:
+            calls.setdefault(id(path[-1]), []).append(
+                (_shape(node.input_tensors[0]), _shape(node.output_tensors[0])))
+    return calls
 
 
 def count_macs(model) -> int:
@@ -169,11 +200,18 @@ def cpu_ms_per_image(model, *, batch_size: int = 64, rounds: int = 30,
 
     from helpers.validate import positive_int
 
+    from helpers.validate import check_allocation
+
+    if not hasattr(model, "inputs"):
+        raise TypeError(f"cpu_ms_per_image() takes a Keras model, got "
+                        f"{type(model).__name__}")
     batch_size = positive_int(batch_size, "batch_size")
     rounds = positive_int(rounds, "rounds")
     shape = _shape(model.inputs[0])[1:]
     if any(d is None for d in shape):
         raise ValueError("cpu_ms_per_image() needs a fixed input shape")
+    check_allocation(4 * batch_size * math.prod(shape),
+                     f"a batch of {batch_size:,} inputs {shape}")
 
     def forward(x):
         return model(x, training=False)
@@ -196,11 +234,13 @@ def model_card(model, *, accuracy: float, train_seconds: float,
                name: str | None = None) -> ModelCard:
     """Parameters, multiply-adds and CPU time of a trained model, with
     its test accuracy and training time, as one ModelCard."""
-    if not 0 <= accuracy <= 1:
+    from helpers.validate import real_number
+
+    accuracy = real_number(accuracy, "accuracy")
+    if accuracy > 1:
         raise ValueError(f"accuracy must be a fraction in [0, 1], "
                          f"got {accuracy}")
-    if train_seconds < 0:
-        raise ValueError(f"train_seconds must be >= 0, got {train_seconds}")
+    train_seconds = real_number(train_seconds, "train_seconds")
     return ModelCard(name or model.name, int(model.count_params()),
                      count_macs(model), cpu_ms_per_image(model),
                      float(accuracy), float(train_seconds))
@@ -212,6 +252,10 @@ def cards_table(cards) -> str:
     cards = list(cards)
     if not cards:
         raise ValueError("cards_table() needs at least one ModelCard")
+    for card in cards:
+        if not isinstance(card, ModelCard):
+            raise TypeError(f"cards_table() takes ModelCards (from "
+                            f"model_card()), got {type(card).__name__}")
     head = (f"{'model':<18}{'params':>11}{'MACs':>13}{'ms/img':>8}"
             f"{'test acc':>10}{'train':>8}")
     lines = [head, "-" * len(head)]
@@ -228,8 +272,10 @@ def pareto_front(costs, accuracies) -> list[int]:
     Sorted from the cheapest to the most costly."""
     import numpy as np
 
-    costs = np.asarray(costs, dtype=float)
-    accuracies = np.asarray(accuracies, dtype=float)
+    from helpers.validate import finite_array
+
+    costs = finite_array(costs, "costs").astype(float)
+    accuracies = finite_array(accuracies, "accuracies").astype(float)
     if costs.shape != accuracies.shape or costs.ndim != 1 or not costs.size:
         raise ValueError(f"costs and accuracies must be two equally long "
                          f"non-empty lists, got shapes {costs.shape} and "

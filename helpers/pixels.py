@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from helpers.validate import positive_int, real_number
+from helpers.validate import (finite_array, finite_number, float_tensor,
+                              positive_int, real_number, value_range_of)
 
 
 def _tf():
@@ -39,7 +40,7 @@ def total_variation(images):
     gradient does not jump when two neighbours become equal.
     """
     tf = _tf()
-    images = tf.convert_to_tensor(images)
+    images = float_tensor(images, "images")  # integers in float: no wrapping
     if images.shape.rank != 4:
         raise ValueError(
             f"total_variation expects images of shape (N, H, W, C), got {images.shape}")
@@ -63,15 +64,13 @@ class PixelRun:
 
 
 def _check_start(start) -> np.ndarray:
-    image = np.asarray(start)
+    image = finite_array(start, "start")
     if image.ndim != 4:
         raise ValueError(
             f"start must be a batch of images (N, H, W, C); got shape {image.shape}. "
             "Add a batch axis with image[None] for a single image.")
-    if not np.issubdtype(image.dtype, np.number) or np.iscomplexobj(image):
-        raise TypeError(f"start must hold real numbers, got dtype {image.dtype}")
-    if not np.all(np.isfinite(image)):
-        raise ValueError("start contains NaN or infinite values")
+    if image.dtype.kind == "b":
+        raise TypeError("start must hold real numbers, got booleans")
     return image.astype(np.float32)
 
 
@@ -83,10 +82,12 @@ def check_range(value_range) -> tuple[float, float] | None:
     if isinstance(value_range, (str, bytes)):
         raise TypeError(f"value_range must be a pair (low, high) or None, got {value_range!r}")
     try:
-        low, high = (float(v) for v in value_range)
+        low, high = value_range
     except (TypeError, ValueError):
         raise TypeError(
             f"value_range must be a pair (low, high) or None, got {value_range!r}") from None
+    low = finite_number(low, "value_range's low")
+    high = finite_number(high, "value_range's high")
     if not low < high:
         raise ValueError(f"value_range needs low < high, got ({low}, {high})")
     return low, high
@@ -112,7 +113,10 @@ def _checked(loss_fn, start, steps, value_range):
     """The arguments both optimisers share, checked: (start image, steps, bounds)."""
     if not callable(loss_fn):
         raise TypeError(f"loss_fn must be callable, got {type(loss_fn).__name__}")
-    return _check_start(start), positive_int(steps, "steps"), check_range(value_range)
+    image, bounds = _check_start(start), check_range(value_range)
+    if bounds is not None:
+        value_range_of(image, bounds, "start")
+    return image, positive_int(steps, "steps"), bounds
 
 
 def _traced_loss(loss_fn, names: list):

@@ -27,9 +27,11 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from helpers import model_graph
 from helpers.pixels import (PixelRun, optimise_pixels,
                             optimise_pixels_lbfgs, total_variation)
-from helpers.validate import positive_int, real_number
+from helpers.validate import (finite_array, float_tensor, positive_int,
+                              real_number)
 
 #: Gatys et al.'s choice in Keras' VGG16 names: style from the first
 #: convolution of every block, content from the second one of block 4.
@@ -68,7 +70,7 @@ def gram_matrix(features):
 
 def _same_shape(a, b, what: str):
     tf = _tf()
-    a, b = tf.convert_to_tensor(a), tf.convert_to_tensor(b)
+    a, b = float_tensor(a, f"{what}'s first"), float_tensor(b, f"{what}'s second")
     if a.shape != b.shape:
         raise ValueError(
             f"{what}: shapes differ, {a.shape} and {b.shape}; compare the "
@@ -126,25 +128,35 @@ def feature_extractor(model, layers: Sequence[str]):
     if isinstance(layers, str) or not layers:
         raise TypeError("layers must be a non-empty list of layer names, "
                         "e.g. ['block1_conv1', 'block2_conv1']")
-    known = {layer.name: layer for layer in model.layers}
-    maps = [n for n, layer in known.items()
-            if len(layer.output.shape) == 4
-            and not isinstance(layer, keras.layers.InputLayer)]
+    names = []
     for name in layers:
-        if name not in known:
-            raise ValueError(f"the model has no layer {name!r}; layers with "
-                             f"4-D outputs: {', '.join(maps)}")
-        if name not in maps:
+        if not isinstance(name, str):
+            raise TypeError(f"layers must hold layer names (str), got {name!r}")
+        names.append(name)
+    maps = model_graph.feature_map_paths(model)
+    paths = [model_graph.find_layer(model, name) for name in names]
+    for name, path in zip(names, paths):
+        if not any(len(p) == len(path) and all(a is b for a, b in zip(p, path))
+                   for p in maps):
             raise ValueError(
-                f"layer {name!r} has output shape {known[name].output.shape}"
-                "; choose a layer with (N, H, W, C) feature maps")
-    inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs
-    return keras.Model(inputs, {name: known[name].output for name in layers})
+                f"layer {name!r} has output shape "
+                f"{model_graph.output_shape(model, path)}; choose a layer "
+                "with (N, H, W, C) feature maps, e.g. "
+                + ", ".join(model_graph.path_name(p) for p in maps[-3:]))
+    if all(len(path) == 1 for path in paths):  # flat: read the graph directly
+        inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs
+        return keras.Model(inputs, {name: path[0].output
+                                    for name, path in zip(names, paths)})
+    probe = model_graph.probe(model, paths, scores=False)[0]
+    x = keras.Input(batch_shape=tuple(model.inputs[0].shape))
+    outputs = probe(x)
+    outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+    return keras.Model(x, dict(zip(names, outputs)))
 
 
 def _as_image(image, what: str) -> np.ndarray:
     """An RGB image (H, W, 3) as float32 in [0, 1]."""
-    array = np.asarray(image)
+    array = finite_array(image, what)
     if array.ndim != 3 or array.shape[-1] != 3:
         raise ValueError(f"{what} must be one RGB image of shape (H, W, 3), "
                          f"got shape {array.shape}")

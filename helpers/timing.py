@@ -142,10 +142,14 @@ def matmul_operands(n: int = 2048):
     """
     import numpy as np
 
-    if not isinstance(n, int) or n < 16:
+    from helpers.validate import check_allocation
+
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 16:
         raise ValueError(
             f"n must be an int >= 16 for a meaningful peak (got {n!r})"
         )
+    n = int(n)
+    check_allocation(16 * n * n, f"two {n:,} x {n:,} matrices")
     a = np.linspace(-1.0, 1.0, n * n, dtype=np.float32).reshape(n, n)
     return a, np.ascontiguousarray(a.T[::-1])
 

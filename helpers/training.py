@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from helpers.validate import positive_int
+from helpers.validate import finite_array, positive_int
 
 
 # ---------------------------------------------------------------- input
@@ -85,10 +85,27 @@ def dataset(x, y=None, *, batch_size: int = 128, shuffle: bool = False,
 def scale_images(x):
     """uint8 images -> float32 in [0, 1], with a channel axis if missing.
 
-    Works on NumPy arrays and on tensors inside a tf.data map.
+    Works on NumPy arrays and on tensors inside a tf.data map. Other integer
+    types are accepted when their values lie in [0, 255]; floats are refused
+    (dividing an image that is already scaled by 255 again would silently
+    make it black).
     """
     import tensorflow as tf
 
+    if not tf.is_tensor(x):
+        x = finite_array(x, "x")
+    x = tf.convert_to_tensor(x)
+    if not x.dtype.is_integer or x.dtype.is_bool:
+        raise TypeError(
+            f"scale_images takes integer images in [0, 255] (uint8), got "
+            f"{x.dtype.name}: a float image is scaled already, or needs its "
+            "own scaling")
+    if x.dtype != tf.uint8 and tf.executing_eagerly() and hasattr(x, "numpy") \
+            and tf.size(x) > 0:
+        low, high = int(tf.reduce_min(x)), int(tf.reduce_max(x))
+        if low < 0 or high > 255:
+            raise ValueError(f"x has values in [{low}, {high}], not in "
+                             "[0, 255]: it is not an 8-bit image")
     x = tf.cast(x, tf.float32) / 255.0
     if x.shape.rank == 3:  # (N, H, W) batch of grey images
         x = x[..., None]
@@ -154,16 +171,35 @@ class FitResult:
         return float(self.history[metric][-1])
 
 
-def _count_images(data) -> int:
+def _count_images(data, steps: int | None) -> int:
+    """Images in one epoch of ``data`` (``steps`` batches of it if given),
+    refusing datasets whose epoch has no end or no batch."""
     import tensorflow as tf
 
     known = getattr(data, "num_examples", None)
-    if known is not None:
-        return int(known)
-    n = 0
-    for batch in data:
-        x = batch[0] if isinstance(batch, tuple) else batch
-        n += int(tf.shape(x)[0])
+    cardinality = int(data.cardinality())
+    if steps is None and cardinality == tf.data.INFINITE_CARDINALITY:
+        raise ValueError(
+            "train repeats forever (.repeat()), so an epoch has no end: pass "
+            "steps_per_epoch, or leave out .repeat()")
+    if steps is None and cardinality == tf.data.UNKNOWN_CARDINALITY:
+        raise ValueError(
+            "train has an unknown number of batches (after filter() or from a "
+            "generator), so fit() cannot tell where an epoch ends without "
+            "reading it, which never ends if it repeats: pass steps_per_epoch, "
+            "or declare the size with "
+            ".apply(tf.data.experimental.assert_cardinality(batches))")
+    if known is not None and (steps is None or steps == cardinality):
+        n = int(known)
+    else:
+        n = 0
+        for batch in data.take(steps if steps is not None else -1):
+            x = batch[0] if isinstance(batch, tuple) else batch
+            n += int(tf.shape(tf.nest.flatten(x)[0])[0])
+    if n == 0:
+        raise ValueError(
+            "train holds no images (an empty dataset, or drop_remainder=True "
+            "with fewer examples than one batch): give it at least one batch")
     return n
 
 
@@ -229,13 +265,16 @@ def format_metrics(logs: Mapping[str, float]) -> tuple[str, str]:
 
 
 def fit(model, train, *, epochs: int, validation=None, callbacks=(),
-        live: bool = True, quiet: bool = False) -> FitResult:
+        live: bool = True, quiet: bool = False,
+        steps_per_epoch: int | None = None) -> FitResult:
     """Train a compiled model on a tf.data.Dataset; return a FitResult.
 
     Output: one line per epoch with its metrics, seconds and images/s,
     so an executed notebook stores a few lines, not a progress bar per
     batch. With live=True a Jupyter reader also sees which batch is
-    running; quiet=True prints nothing (for ablations).
+    running; quiet=True prints nothing (for ablations). A dataset that
+    repeats forever, or whose length tf.data cannot tell, needs
+    steps_per_epoch (batches per epoch); an empty one is refused.
     """
     import keras
 
@@ -250,12 +289,20 @@ def fit(model, train, *, epochs: int, validation=None, callbacks=(),
     if isinstance(train, (tuple, list, np.ndarray)):
         raise TypeError("train must be a tf.data.Dataset; wrap arrays with "
                         "helpers.training.dataset(x, y, ...)")
-    n_images = _count_images(train)
-    try:
-        steps = int(train.cardinality())
-    except (AttributeError, TypeError):
-        steps = None
-    steps = steps if steps and steps > 0 else None
+    if not hasattr(train, "cardinality"):
+        raise TypeError("train must be a tf.data.Dataset, got "
+                        f"{type(train).__name__}; wrap arrays with "
+                        "helpers.training.dataset(x, y, ...)")
+    if steps_per_epoch is not None:
+        steps_per_epoch = positive_int(steps_per_epoch, "steps_per_epoch")
+    if validation is not None and hasattr(validation, "cardinality") and \
+            int(validation.cardinality()) < 0:
+        raise ValueError(
+            "validation repeats forever or has an unknown length, so "
+            "evaluating it would never end: pass a finite dataset")
+    n_images = _count_images(train, steps_per_epoch)
+    steps = steps_per_epoch or int(train.cardinality())
+    steps = steps if steps > 0 else None
     progress = None if quiet else _Progress(epochs, steps, live)
     seconds: list[float] = []
 
@@ -282,7 +329,7 @@ def fit(model, train, *, epochs: int, validation=None, callbacks=(),
                     f"{dt:>5.1f} s  {n_images / dt:>7,.0f}")
 
     hist = model.fit(train, epochs=epochs, validation_data=validation,
-                     verbose=0, shuffle=False, callbacks=[_Report(), *callbacks])
+                     steps_per_epoch=steps_per_epoch, verbose=0, shuffle=False, callbacks=[_Report(), *callbacks])
     history = {k: [float(v) for v in vals]
                for k, vals in hist.history.items()}
     return FitResult(history, seconds, n_images)

@@ -16,8 +16,15 @@ names the argument:
 A value below the allowed minimum is a ValueError. Arguments of numpy_cnn that
 take an int or an (h, w) pair apply the same rule to each item (int_pair).
 
-Weights and learning rates (helpers.pixels, helpers.explain, helpers.style)
-are finite real numbers, >= 0 or > 0 (real_number).
+Weights, learning rates, probabilities and amounts (helpers.pixels, explain,
+style, augment, training, model_stats) are finite real numbers: Python or NumPy
+ints and floats, never bool (finite_number; >= 0 or > 0: real_number).
+
+Images entering the helpers of chapters 05-14 hold finite values (finite_array;
+float_tensor also casts integer images to float32 so that sums of squares
+neither wrap nor truncate), lie in the range the function works in
+(value_range_of), and a size whose arrays could not fit in memory is refused
+with the estimate before anything is allocated (check_allocation).
 
 Arrays of numbers must be real: a complex array would otherwise be cast to float
 (dropping its imaginary part) or give a complex result (real_array).
@@ -77,14 +84,30 @@ def nonnegative_int(value: Any, name: str) -> int:
     return as_int(value, name, 0)
 
 
-def real_number(value: Any, name: str, *, positive: bool = False) -> float:
-    """A finite int or float (not bool) as a float: >= 0, or > 0 with
-    positive=True (weights, learning rates); a ValueError naming it otherwise."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float)) \
-            or not math.isfinite(value) or value < 0 or (positive and value == 0):
-        wanted = "a positive number" if positive else "a number >= 0"
-        raise ValueError(f"{name} must be {wanted}, got {value!r}")
+def finite_number(value: Any, name: str) -> float:
+    """A finite real number as a float: a Python or NumPy int or float, not a
+    bool (True would silently mean 1); a ValueError naming it otherwise."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+            value, (int, float, np.integer, np.floating)) \
+            or not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got "
+                         f"{_describe(value)}")
     return float(value)
+
+
+def real_number(value: Any, name: str, *, positive: bool = False) -> float:
+    """A finite int or float (Python or NumPy, not bool) as a float: >= 0, or
+    > 0 with positive=True (weights, learning rates); a ValueError naming it
+    otherwise."""
+    wanted = "a positive number" if positive else "a number >= 0"
+    try:
+        number = finite_number(value, name)
+    except ValueError:
+        raise ValueError(f"{name} must be {wanted}, got {_describe(value)}"
+                         ) from None
+    if number < 0 or (positive and number == 0):
+        raise ValueError(f"{name} must be {wanted}, got {number!r}")
+    return number
 
 
 def int_pair(value: Any, name: str, minimum: int = 1) -> tuple[int, int]:
@@ -115,4 +138,84 @@ def real_array(value: Any, name: str) -> np.ndarray:
     return array
 
 
-__all__ = ["as_int", "int_pair", "nonnegative_int", "positive_int", "real_array"]
+def finite_array(value: Any, name: str) -> np.ndarray:
+    """real_array, refused if it holds NaN or infinite values."""
+    array = real_array(value, name)
+    if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
+        bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))
+        raise ValueError(f"{name} holds {bad} NaN or infinite values; find "
+                         "where they come from (a division by zero?) first")
+    return array
+
+
+def float_tensor(value: Any, name: str):
+    """A tensor of real numbers as a floating tensor: integer images are cast
+    to float32 (so squares and sums neither wrap nor truncate); bool, complex
+    and strings are refused, and so are NaN and infinities whenever the
+    values are known (eagerly; inside a traced function they are not)."""
+    import tensorflow as tf
+
+    if not tf.is_tensor(value):
+        value = finite_array(value, name)
+        if value.dtype.kind == "b":
+            raise TypeError(f"{name} must hold numbers, got booleans")
+    tensor = tf.convert_to_tensor(value)
+    dtype = tensor.dtype
+    if dtype.is_bool or dtype.is_complex or not (dtype.is_integer
+                                                  or dtype.is_floating):
+        raise TypeError(f"{name} must hold real numbers, got {dtype.name}")
+    if not dtype.is_floating:
+        tensor = tf.cast(tensor, tf.float32)
+    elif tf.executing_eagerly() and hasattr(tensor, "numpy") and \
+            not bool(tf.reduce_all(tf.math.is_finite(tensor))):
+        raise ValueError(f"{name} holds NaN or infinite values; find where "
+                         "they come from first")
+    return tensor
+
+
+def value_range_of(array: Any, value_range, name: str) -> None:
+    """Refuse ``array`` unless its values lie in ``value_range`` (low, high);
+    the message names the argument and the range found."""
+    low, high = value_range
+    values = np.asarray(array)
+    if values.size == 0:
+        return
+    found = (float(np.min(values)), float(np.max(values)))
+    if found[0] < low or found[1] > high:
+        raise ValueError(
+            f"{name} has values in [{found[0]:g}, {found[1]:g}], outside "
+            f"value_range ({low:g}, {high:g}): scale it to that range, or "
+            "pass the value_range it is in")
+
+
+def memory_budget() -> int:
+    """Bytes this machine can give a new array: MemAvailable, else RAM."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    import os
+
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return 2**63 - 1
+
+
+def check_allocation(nbytes: int, what: str) -> None:
+    """Refuse to build ``what`` if its ``nbytes`` exceed what memory can
+    hold, before trying: a ValueError with the estimate."""
+    budget = memory_budget()
+    if nbytes > budget:
+        raise ValueError(
+            f"{what} would need about {nbytes / 2**30:,.1f} GiB, more than "
+            f"the {budget / 2**30:,.1f} GiB of memory available here: "
+            "choose a smaller size")
+
+
+__all__ = ["as_int", "check_allocation", "finite_array", "finite_number",
+           "float_tensor", "int_pair", "memory_budget", "nonnegative_int",
+           "positive_int", "real_array", "real_number", "value_range_of"]

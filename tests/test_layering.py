@@ -167,13 +167,17 @@ def test_find_cycles(edges, expected):
 
 
 def test_explain_needs_only_the_pixel_loop():
-    """helpers.explain (chapter 13) builds on helpers.pixels, not on assets or models."""
+    """helpers.explain (chapter 13) builds on helpers.pixels, not on assets or models;
+    helpers.model_graph (reaching into nested models) needs nothing of ours."""
     graph = import_graph(HELPERS)
-    assert graph["helpers.explain"] <= {"helpers.pixels", "helpers.validate"}
+    assert graph["helpers.explain"] <= {"helpers.pixels", "helpers.validate",
+                                        "helpers.model_graph"}
+    assert graph["helpers.model_graph"] <= {"helpers.validate"}
 
 
 def test_style_builds_on_the_pixel_loop_and_needs_no_assets():
     """helpers.style (chapter 14) uses helpers.pixels; the network is passed in."""
     graph = import_graph(HELPERS)
-    assert graph["helpers.style"] <= {"helpers.pixels", "helpers.validate"}
+    assert graph["helpers.style"] <= {"helpers.pixels", "helpers.validate",
+                                      "helpers.model_graph"}
     assert graph["helpers.pixels"] <= {"helpers.validate"}

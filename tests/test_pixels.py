@@ -139,7 +139,7 @@ def test_bad_start_and_bad_losses(optimiser):
         optimiser(loss, np.zeros((2, 2, 1)), steps=1)
     with pytest.raises(ValueError, match="NaN"):
         optimiser(loss, np.full((1, 2, 2, 1), np.nan), steps=1)
-    with pytest.raises(TypeError, match="real numbers"):
+    with pytest.raises(TypeError, match="must be real"):
         optimiser(loss, np.zeros((1, 2, 2, 1), complex), steps=1)
     with pytest.raises(TypeError, match="callable"):
         optimiser("loss", np.zeros((1, 2, 2, 1)), steps=1)
