@@ -101,7 +101,8 @@ def test_names_compare_in_their_normal_form():
 
 
 def test_parse_pip_list_reads_pips_json_and_says_when_it_cannot():
-    text = json.dumps([{"name": "PyYAML", "version": "6.0.3"}, {"name": "numpy", "version": "2.0.2"}])
+    text = json.dumps([{"name": "PyYAML", "version": "6.0.3"},
+                       {"name": "numpy", "version": "2.0.2"}])
     assert cs.parse_pip_list(text) == {"pyyaml": "6.0.3", "numpy": "2.0.2"}
     with pytest.raises(cs.SimulationError, match="pip's package list"):
         cs.parse_pip_list("WARNING: something\n")

@@ -241,7 +241,8 @@ def find_python(requested: str | None, run=subprocess.run, pyenv_root: str | Non
         if version is None:
             raise SimulationError(f"PYTHON_COLAB={requested} does not run ({info}). {how}")
         if version != want:
-            raise SimulationError(f"PYTHON_COLAB={requested} is Python {version}, not {want}. {how}")
+            raise SimulationError(
+                f"PYTHON_COLAB={requested} is Python {version}, not {want}. {how}")
         return info
     tried = []
     candidates = [f"python{want}"]
@@ -277,7 +278,8 @@ def read_junit(path: Path) -> tuple[float | None, list[str]]:
         if setup_seconds is None:
             setup_seconds = float(case.get("time", "nan"))
         for bad in list(case.findall("failure")) + list(case.findall("error")):
-            failures.append(f"{case.get('name')}: {failure_gist(bad.text or bad.get('message') or '')}")
+            text = bad.text or bad.get("message") or ""
+            failures.append(f"{case.get('name')}: {failure_gist(text)}")
     return setup_seconds, failures
 
 
@@ -352,8 +354,8 @@ def venv_python(venv: Path) -> Path:
 
 
 def site_packages(py: Path) -> Path:
-    out = subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                         capture_output=True, text=True, check=True)
+    probe = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    out = subprocess.run([str(py), "-c", probe], capture_output=True, text=True, check=True)
     return Path(out.stdout.strip())
 
 
@@ -586,7 +588,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["_pytest"]:
         return _pytest_main(argv[1:])
-    ap = argparse.ArgumentParser(prog="python -m tools.colab_sim", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m tools.colab_sim",
+                                 description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
     fp = sub.add_parser("find-python", help="print the path of a Python 3.12")
     fp.add_argument("requested", nargs="?", default="")
