@@ -99,11 +99,14 @@ COLAB_SET := tools/colab_preinstalled.txt
 COLAB_STAMP := $(COLAB_VENV)/.installed-$(shell cat constraints-oldest.txt $(COLAB_SET) | sha256sum | cut -c1-12)
 COLAB_NOTEBOOKS ?= $(if $(wildcard notebooks/*.ipynb),notebooks,chapters)
 COLAB_CACHE ?= fresh
+# COLAB_REPO=https://github.com/OWNER/REPO installs the book from there (the published
+# repository, branch main) instead of from a clone of the current commit.
+COLAB_REPO ?=
 .PHONY: venv-colab test-colab
 test-colab: $(COLAB_STAMP)
 	@start=$$(date +%s); rc=0; \
 	$(COLAB_BIN)/python -m tools.colab_sim run --venv $(COLAB_VENV) --cache $(COLAB_CACHE) \
-	  $(COLAB_NOTEBOOKS) || rc=$$?; \
+	  --repo "$(COLAB_REPO)" $(COLAB_NOTEBOOKS) || rc=$$?; \
 	echo "make test-colab finished in $$(( $$(date +%s) - start )) s"; \
 	exit $$rc
 

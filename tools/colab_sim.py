@@ -498,7 +498,8 @@ def run_notebook(py: Path, nb_path: Path, url: str, work: Path, venv: Path, ini:
     return NotebookResult(name, seconds, rc == 0, setup_seconds, failures)
 
 
-def run(venv: Path, notebooks: list[str], fresh_cache: bool, keep: bool, timeout: int) -> int:
+def run(venv: Path, notebooks: list[str], fresh_cache: bool, keep: bool, timeout: int,
+        repo: str | None = None) -> int:
     start = time.monotonic()
     venv = venv.absolute()
     py = venv_python(venv)
@@ -513,11 +514,16 @@ def run(venv: Path, notebooks: list[str], fresh_cache: bool, keep: bool, timeout
     work = Path(tempfile.mkdtemp(prefix="cnnbook-colab-"))
     (work / "runs").mkdir()
     try:
-        url, commit = publish_commit(work)
+        if repo:
+            url = repo
+            print(f"test-colab: the book is installed from {url} (COLAB_REPO), "
+                  "not from this checkout")
+        else:
+            url, commit = publish_commit(work)
+            print(f"test-colab: the book is commit {commit[:10]} as branch main of {url}")
         print(f"test-colab: Python {'.'.join(map(str, COLAB_PYTHON))}, Colab's set from "
               f"{venv / BASELINE_NAME}: tensorflow {baseline.get('tensorflow')}, keras "
               f"{baseline.get('keras')}, numpy {baseline.get('numpy')}")
-        print(f"test-colab: the book is commit {commit[:10]} as branch main of {url}")
         first = json.loads(paths[0].read_text())
         req = install_args(first, url, paths[0].name)
         print(f"test-colab: the setup cell installs with: pip install {shlex.join(req)}")
@@ -602,6 +608,9 @@ def main(argv: list[str] | None = None) -> int:
                          "shared: the usual ~/.cache/cnn-course-book")
     rn.add_argument("--keep", action="store_true", help="keep the temporary folders")
     rn.add_argument("--cell-timeout", type=int, default=900)
+    rn.add_argument("--repo", default="",
+                    help="install from this repository URL (e.g. the published one) "
+                         "instead of a clone of the current commit")
     rn.add_argument("notebooks", nargs="+")
     a = ap.parse_args(argv)
     try:
@@ -611,7 +620,8 @@ def main(argv: list[str] | None = None) -> int:
         if a.cmd == "prepare-venv":
             prepare_venv(a.venv)
             return 0
-        return run(a.venv, a.notebooks, a.cache == "fresh", a.keep, a.cell_timeout)
+        return run(a.venv, a.notebooks, a.cache == "fresh", a.keep, a.cell_timeout,
+                   a.repo or None)
     except SimulationError as exc:
         print(f"test-colab: error: {exc}", file=sys.stderr)
         return 2
