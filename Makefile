@@ -96,6 +96,50 @@ NO_BROWSER ?=
 lab: $(STAMP)
 	$(BIN)/python -m tools.lab --port $(LAB_PORT) $(if $(filter 1 yes true,$(NO_BROWSER)),--no-browser) $(LAB_DIR)
 
+## make test-colab: every notebook run as a Colab reader runs it, each ALONE in an empty
+## folder: Python 3.12 (PYTHON_COLAB; else python3.12 on PATH or pyenv's 3.12.x) with the
+## packages Colab pre-installs (tools/colab_preinstalled.txt) at the versions of
+## constraints-oldest.txt, in .venv-colab; `google.colab` importable in the kernel, so each
+## setup cell installs the book itself from a git+file:// clone of the current commit
+## (branch main); an empty asset cache per notebook (COLAB_CACHE=shared reuses
+## ~/.cache/cnn-course-book); oneDNN at TensorFlow's default. Refuses to run if installing
+## the book would change a package of Colab's set. Notebooks: COLAB_NOTEBOOKS (a folder
+## or files; default notebooks/ if it holds any, else chapters/). Runs every notebook,
+## prints each one's time and a summary, fails if any failed.
+PYTHON_COLAB ?=
+COLAB_VENV ?= .venv-colab
+COLAB_BIN := $(COLAB_VENV)/bin
+COLAB_SET := tools/colab_preinstalled.txt
+COLAB_STAMP := $(COLAB_VENV)/.installed-$(shell cat constraints-oldest.txt $(COLAB_SET) | sha256sum | cut -c1-12)
+COLAB_NOTEBOOKS ?= $(if $(wildcard notebooks/*.ipynb),notebooks,chapters)
+COLAB_CACHE ?= fresh
+# COLAB_REPO=https://github.com/OWNER/REPO installs the book from there (the published
+# repository, branch main) instead of from a clone of the current commit.
+COLAB_REPO ?=
+.PHONY: venv-colab test-colab
+test-colab: $(COLAB_STAMP)
+	@start=$$(date +%s); rc=0; \
+	$(COLAB_BIN)/python -m tools.colab_sim run --venv $(COLAB_VENV) --cache $(COLAB_CACHE) \
+	  --repo "$(COLAB_REPO)" $(COLAB_NOTEBOOKS) || rc=$$?; \
+	echo "make test-colab finished in $$(( $$(date +%s) - start )) s"; \
+	exit $$rc
+
+venv-colab: $(COLAB_STAMP)
+$(COLAB_STAMP): constraints-oldest.txt $(COLAB_SET)
+	@py=$$($(PYTHON) -m tools.colab_sim find-python "$(PYTHON_COLAB)"); \
+	if [ -e $(COLAB_VENV) ]; then \
+	  test -f $(COLAB_VENV)/pyvenv.cfg \
+	    || { echo "test-colab: error: $(COLAB_VENV) exists and is not a venv" >&2; exit 1; }; \
+	  rm -rf $(COLAB_VENV); \
+	fi; \
+	echo "venv-colab: Colab's set into $(COLAB_VENV) with $$py"; \
+	$$py -m venv $(COLAB_VENV)
+	$(COLAB_BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
+	$(COLAB_BIN)/python -m pip install -q --disable-pip-version-check \
+	  -c constraints-oldest.txt -r $(COLAB_SET)
+	$(COLAB_BIN)/python -m tools.colab_sim prepare-venv --venv $(COLAB_VENV)
+	touch $@
+
 ## Fetch and verify every dataset and weight file the notebooks use (idempotent).
 assets: $(STAMP)
 	$(BIN)/python -m helpers.assets fetch --all
