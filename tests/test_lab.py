@@ -163,10 +163,16 @@ def lab(tmp_path_factory) -> Iterator[Lab]:
                      ("JUPYTERLAB_WORKSPACES_DIR", "workspaces"), ("IPYTHONDIR", "ipython")]:
         env[var] = str(home / sub)
     log = home / "lab.log"
+    # The Makefile's command, serving a copy of its folder: opening a notebook in
+    # JupyterLab writes checkpoints (and may save it), which must not touch the checkout.
+    served = home / "served"
+    shutil.copytree(ROOT / argv[-1], served,
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    argv = [*argv[:-1], str(served)]
     with log.open("w") as out:
         process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=out,
                                    stderr=subprocess.STDOUT, start_new_session=True)
-    server = Lab(f"http://127.0.0.1:{port}", token, (ROOT / argv[-1]).resolve(), process, log)
+    server = Lab(f"http://127.0.0.1:{port}", token, served, process, log)
     try:
         _wait_until_serving(server)
         yield server

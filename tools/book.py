@@ -61,7 +61,7 @@ def setup_cell_prefix(config: dict | None = None) -> str:
         "\n"
         f'REPO = "{url}"\n'
         'if "google.colab" in sys.modules:\n'
-        f'    %pip install -q "cnn-course-book @ git+{{REPO}}@{branch}"\n'
+        f'    !pip install -q "cnn-course-book @ git+{{REPO}}@{branch}"\n'
     )
 
 

@@ -74,7 +74,7 @@ if "google.colab" not in sys.modules:
 '''
 PTH_NAME = "cnnbook_colab_stub.pth"
 REPO_LINE_RE = re.compile(r'^REPO = "[^"\n]*"$', re.MULTILINE)
-PIP_LINE_RE = re.compile(r"^\s*%pip install (?P<args>.+)$", re.MULTILINE)
+PIP_LINE_RE = re.compile(r"^\s*!pip install (?P<args>.+)$", re.MULTILINE)
 #: Environment variables of the book or of this machine that a Colab reader does not have.
 STRIPPED_ENV_PREFIXES = ("CNNBOOK_", "PYTHONPATH", "PIP_CONFIG_FILE", "TF_ENABLE_ONEDNN_OPTS",
                          "VIRTUAL_ENV", "PYTHONSTARTUP", "PYTHONHOME")
@@ -173,7 +173,7 @@ def setup_cell(nb: dict) -> tuple[int, str]:
 def rewrite_repo(nb: dict, url: str, name: str = "notebook") -> dict:
     """A copy of ``nb`` whose setup cell's ``REPO = "…"`` line names ``url``; nothing else.
 
-    The setup cell must hold exactly one ``REPO = "…"`` line and a ``%pip install`` line
+    The setup cell must hold exactly one ``REPO = "…"`` line and a ``!pip install`` line
     that uses ``{REPO}``, else the notebook is not installable the way Colab installs it.
     """
     if '"' in url or "\n" in url:
@@ -188,7 +188,7 @@ def rewrite_repo(nb: dict, url: str, name: str = "notebook") -> dict:
     pip = PIP_LINE_RE.search(src)
     if not pip or "{REPO}" not in pip.group("args"):
         raise SimulationError(
-            f"{name}: the setup cell has no `%pip install … git+{{REPO}}…` line; "
+            f"{name}: the setup cell has no `!pip install … git+{{REPO}}…` line; "
             "run `make lint-setup-cells`")
     new = REPO_LINE_RE.sub(lambda _: f'REPO = "{url}"', src)
     nb["cells"][index]["source"] = new
@@ -196,11 +196,11 @@ def rewrite_repo(nb: dict, url: str, name: str = "notebook") -> dict:
 
 
 def install_args(nb: dict, url: str, name: str = "notebook") -> list[str]:
-    """The arguments of the setup cell's ``%pip install`` with ``{REPO}`` filled in."""
+    """The arguments of the setup cell's ``!pip install`` with ``{REPO}`` filled in."""
     _, src = setup_cell(nb)
     pip = PIP_LINE_RE.search(src)
     if not pip:
-        raise SimulationError(f"{name}: the setup cell has no `%pip install` line")
+        raise SimulationError(f"{name}: the setup cell has no `!pip install` line")
     return shlex.split(pip.group("args").replace("{REPO}", url))
 
 

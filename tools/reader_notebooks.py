@@ -664,7 +664,8 @@ def stale(files: dict[str, str], out: Path) -> list[str]:
         elif path.read_text() != text:
             problems.append(f"{OUT_DIR}/{name} is stale")
     for path in sorted(out.glob("*")) if out.is_dir() else []:
-        if path.name not in files:
+        # hidden entries (Jupyter's .ipynb_checkpoints) are a reader's, not left-overs
+        if path.name not in files and not path.name.startswith("."):
             problems.append(f"{OUT_DIR}/{path.name} is left over (no such chapter)")
     return problems
 
