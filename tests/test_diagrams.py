@@ -372,3 +372,99 @@ def test_transfer_learning_counts_the_frozen_models_trainable_parameters():
         assert title in texts
     assert texts.count("frozen") == 3  # two frozen boxes and the legend
     assert "inference mode" in _desc("transfer_learning")
+
+
+# ------------------------------------------------------- PNG copies (reader notebooks)
+
+from tools import diagram_png  # noqa: E402
+
+SVGS = sorted(diagrams.IMG_DIR.glob("*.svg"))
+
+
+@pytest.mark.parametrize("svg", SVGS, ids=lambda p: p.name)
+def test_every_svg_has_a_current_png_copy(svg):
+    """Fast (no browser): the PNG the reader notebooks embed was drawn from this SVG."""
+    problem = diagram_png.png_problem(svg)
+    assert problem is None, problem
+    from PIL import Image
+
+    with Image.open(diagram_png.png_path(svg)) as png:
+        width, height = diagram_png.viewbox_size(svg)
+        assert png.size == (round(width) * diagram_png.SCALE,
+                            round(height) * diagram_png.SCALE)
+
+
+def test_png_copies_are_few_and_small():
+    pngs = sorted((diagrams.IMG_DIR / diagram_png.PNG_SUBDIR).glob("*.png"))
+    assert [p.stem for p in pngs] == [s.stem for s in SVGS], "a PNG without its SVG"
+    assert sum(p.stat().st_size for p in pngs) < 3_000_000
+
+
+def _tiny_svg(path, colour="#D55E00"):
+    path.write_text('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 20" '
+                    f'width="40" height="20"><rect x="0" y="0" width="20" height="20" '
+                    f'fill="{colour}"/></svg>', encoding="utf-8")
+
+
+def test_a_stale_or_missing_png_is_named_with_the_command(tmp_path):
+    from PIL import Image
+
+    svg = tmp_path / "img" / "d.svg"
+    svg.parent.mkdir()
+    _tiny_svg(svg)
+    assert "img/png/d.png is missing: run `python -m tools.diagrams --png`" in (
+        diagram_png.png_problem(svg, tmp_path))
+    buf = __import__("io").BytesIO()
+    Image.new("RGB", (80, 40), "white").save(buf, format="PNG")
+    png = diagram_png.encode_png(buf.getvalue(), diagram_png.svg_sha256(svg))
+    diagram_png.png_path(svg).parent.mkdir()
+    diagram_png.png_path(svg).write_bytes(png)
+    assert diagram_png.png_text_chunks(png)[diagram_png.HASH_KEY] == diagram_png.svg_sha256(svg)
+    assert diagram_png.png_problem(svg, tmp_path) is None
+    assert diagram_png.stale_pngs(svg.parent) == []
+    _tiny_svg(svg, "#0072B2")  # the SVG changes: its PNG is stale
+    assert "was not drawn from the current d.svg" in diagram_png.png_problem(svg, tmp_path)
+    assert diagram_png.stale_pngs(svg.parent) == [svg]
+
+
+def test_an_svg_without_a_viewbox_is_refused(tmp_path):
+    svg = tmp_path / "x.svg"
+    svg.write_text('<svg xmlns="http://www.w3.org/2000/svg"/>')
+    with pytest.raises(diagram_png.DiagramPngError, match="no viewBox"):
+        diagram_png.viewbox_size(svg)
+
+
+def _chromium() -> str | None:
+    from tools.check_pages import ChromiumNotFound, find_chromium
+
+    try:
+        find_chromium()
+    except ChromiumNotFound:
+        return None
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return None
+    return find_chromium()
+
+
+@pytest.mark.skipif(_chromium() is None,
+                    reason="no Chromium (or no playwright): the rasteriser cannot run here; "
+                           "`make test` installs Chromium")
+def test_rasteriser_draws_the_svg_at_twice_its_size_on_white(tmp_path):
+    from PIL import Image
+
+    svg = tmp_path / "d.svg"
+    _tiny_svg(svg)
+    [png] = diagram_png.rasterise([svg], _chromium())
+    assert png == tmp_path / "png" / "d.png" and not list(png.parent.glob("*.tmp"))
+    assert diagram_png.stored_hash(png) == diagram_png.svg_sha256(svg)
+    with Image.open(png) as image:
+        rgb = image.convert("RGB")
+        assert rgb.size == (80, 40)
+        assert rgb.getpixel((10, 20)) == (0xD5, 0x5E, 0x00)  # the rect, left half
+        assert rgb.getpixel((70, 20)) == (255, 255, 255)  # white, not transparent
+
+
+def test_png_check_command_passes_on_the_committed_copies(capsys):
+    assert diagrams.main(["--png", "--check"]) == 0

@@ -4,6 +4,7 @@ Regenerate every diagram this module owns, from the repository root::
 
     python -m tools.diagrams          # rewrite img/<name>.svg for every registered name
     python -m tools.diagrams --check    # exit 1 and name the stale files, write nothing
+    python -m tools.diagrams --png      # redraw img/png/*.png (tools/diagram_png.py)
 
 Each diagram is one function decorated with ``@diagram("name")``; it returns the SVG
 text of ``img/name.svg``. The output is deterministic byte for byte, and every number
@@ -2096,7 +2097,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true",
                         help="write nothing; exit 1 if any img/*.svg is stale")
+    parser.add_argument("--png", action="store_true",
+                        help="redraw img/png/NAME.png (for the reader notebooks) for every "
+                             "SVG it was not drawn from; with --check, only name them")
     args = parser.parse_args(argv)
+    if args.png:
+        from tools import diagram_png
+
+        return diagram_png.main(["--check"] if args.check else [])
     stale = []
     for name, build in DIAGRAMS.items():
         path = IMG_DIR / f"{name}.svg"
