@@ -48,16 +48,17 @@ from __future__ import annotations
 import re
 import shutil
 import zipfile
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from pybtex.markup import LaTeXParser
 from pybtex.plugin import register_plugin
 from pybtex.style.formatting.alpha import Style as AlphaStyle
 from pybtex.style.labels import BaseLabelStyle
 from sphinx.application import Sphinx
+
+# author_year_label: re-exported, tests and callers import it from here too.
+from tools.citations import author_year_label, unique_labels  # noqa: F401
 
 AUTHOR_YEAR_STYLE = "cnnbook_author_year"
 
@@ -173,46 +174,12 @@ def _on_env_updated(app: Sphinx, env: Any) -> list[str]:
     return []
 
 
-def _plain(latex: str) -> str:
-    """A BibTeX name or year as plain text: ``{LeCun}`` -> ``LeCun``."""
-    return LaTeXParser(latex).parse().render_as("text").strip()
-
-
-def author_year_label(entry: Any) -> str:
-    """``"Surname, year"``, ``"A and B, year"`` or ``"A et al., year"`` for one entry.
-
-    The names are the authors' (else the editors') last names, as sphinxcontrib-bibtex
-    writes author–year citations in the text. An entry without them falls back to its
-    organisation or its key, one without a year to "n.d.".
-    """
-    persons = entry.persons.get("author") or entry.persons.get("editor") or []
-    surnames = [_plain(" ".join(p.prelast_names + p.last_names)) for p in persons]
-    surnames = [name for name in surnames if name]
-    if len(surnames) == 1:
-        who = surnames[0]
-    elif len(surnames) == 2:
-        who = f"{surnames[0]} and {surnames[1]}"
-    elif surnames:
-        who = f"{surnames[0]} et al."
-    else:
-        who = _plain(entry.fields.get("organization", "")) or entry.key
-    year = _plain(entry.fields.get("year", "")) or "n.d."
-    return f"{who}, {year}"
-
-
 class AuthorYearLabelStyle(BaseLabelStyle):
-    """pybtex label style: author–year labels, made unique with a, b, ..."""
+    """pybtex label style: author–year labels, made unique with a, b, ...
+    (tools/citations.py, which the reader notebooks' citations use too)."""
 
     def format_labels(self, sorted_entries: Iterable[Any]) -> Iterator[str]:
-        labels = [author_year_label(entry) for entry in sorted_entries]
-        total = Counter(labels)
-        seen: Counter[str] = Counter()
-        for label in labels:
-            if total[label] == 1:
-                yield label
-            else:
-                yield label + "abcdefghijklmnopqrstuvwxyz"[seen[label] % 26]
-                seen[label] += 1
+        yield from unique_labels(sorted_entries)
 
 
 class AuthorYearStyle(AlphaStyle):
