@@ -90,6 +90,7 @@ def test_every_template_rule_fires():
                           "The seed's example is wrong, says one source text."),
         new_markdown_cell("## Summary\n\n## Exercises\n\n**Worked solution.** It is 4."),
         new_markdown_cell(":::{figure} ../img/missing.svg\nA caption\n:::"),
+        new_markdown_cell("Their mean and standard deviation\n1. Stripes need filters."),
     ]
     problems = _probe(cells)
     expected = [
@@ -117,6 +118,8 @@ def test_every_template_rule_fires():
         "figure ../img/missing.svg has no :alt: text",
         "has no ':name: fig-...'",
         "must carry the GPU budget line",
+        "the line '1. Stripes need filters.' directly after a paragraph line starts a "
+        "numbered list",
     ]
     missing = [e for e in expected if e not in problems]
     assert not missing, f"rules that did not fire: {missing}\n{problems}"
@@ -139,7 +142,9 @@ def test_folded_solutions_and_links_pass():
         new_markdown_cell(title),
         new_code_cell(setup_cell_prefix() + "\nimport helpers\n\nhelpers.setup()\n",
                       execution_count=1),
-        new_markdown_cell("See [chapter 1](01_dense_to_convolution.ipynb).\n\n"
+        new_markdown_cell("Two steps, after a blank line:\n\n1. one\n2. two\n\n"
+                          ":::{note}\n1. A list opening a directive is no paragraph's.\n:::\n\n"
+                          "See [chapter 1](01_dense_to_convolution.ipynb).\n\n"
                           "## Summary\n\n## Exercises\n\n"
                           ":::{dropdown} Solution to exercise 1\n"
                           "**Worked solution.** 2,368.\n:::"),

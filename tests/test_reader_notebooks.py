@@ -8,6 +8,7 @@ links, and solutions outside folds.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import zipfile
@@ -29,6 +30,7 @@ from tools.reader_notebooks import (
     stale,
     write_all,
 )
+from tools.diagram_png import encode_png, png_path, svg_sha256
 from tools.sphinx_ext import reader_colab_url, renumber_figures, write_notebook_zip
 
 READER = sorted((ROOT / OUT_DIR).glob("*.ipynb"))
@@ -81,7 +83,8 @@ def test_every_fold_of_the_chapter_is_folded_for_readers(path: Path):
     dropdowns = [m for c in chapter["cells"] if c["cell_type"] == "markdown"
                  for m in re.findall(r"^:{3,}\{dropdown\} (.*)$", text(c), re.MULTILINE)]
     summaries = [m for c in reader["cells"] if c["cell_type"] == "markdown"
-                 for m in re.findall(r"^<summary>(.*)</summary>$", text(c), re.MULTILINE)]
+                 for m in re.findall(r"^<summary>(.*)</summary>$", text(c), re.MULTILINE)
+                 if not m.startswith("Description of Figure ")]  # a figure's alt text
     assert summaries == dropdowns
 
 
@@ -118,6 +121,11 @@ def test_the_chapters_themselves_would_show_raw_myst():
      "not rendered as Markdown"),
     ("<details>\n<summary>Solution</summary>\n\nText.\n", "unbalanced <details>"),
     ("**Solution to exercise 1.** It is 4.", "a solution stands outside a <details> fold"),
+    ('<img src="data:image/svg+xml;base64,PHN2Zz48L3N2Zz4=" alt="x">',
+     "an SVG data: image, which Colab's Markdown does not show"),
+    ("The mean and the standard deviation\n1. Stripes need oriented filters.",
+     "the line '1. Stripes need oriented filters.' directly after a paragraph line"),
+    ("> Note\n> a line\n> 1) then this", "directly after a paragraph line starts a numbered"),
 ])
 def test_lint_flags_what_commonmark_shows_badly(markdown, expected):
     assert expected in " | ".join(lint_markdown_for_readers(markdown, "cell")), markdown
@@ -127,7 +135,9 @@ def test_lint_accepts_what_commonmark_shows_well():
     good = ("Text with `{numref}` in code, $x_{i}$ maths and a "
             "[link](https://example.org/a#b).\n\n"
             "```python\n:::{figure} in a code block is code\n```\n\n"
-            '<img src="data:image/svg+xml;base64,PHN2Zz48L3N2Zz4=" alt="A diagram">\n\n'
+            '<img src="data:image/png;base64,iVBORw0KGgo=" width="120" alt="A diagram">\n\n'
+            "A paragraph whose line wraps before\n2. stays one paragraph (only 1 starts a "
+            "list there).\n\nA list after a blank line:\n\n1. one\n2. two\n\n"
             "![A photo](https://example.org/a.png)\n\n"
             "<details>\n<summary>Solution to exercise 1</summary>\n\n"
             "**Solution.** It is 4.\n\n</details>")
@@ -153,7 +163,8 @@ def test_lint_flags_unfolded_solution_cells(tmp_path):
                      "code cell 0 (a solution): metadata.jupyter.source_hidden",
                      "code cell 0 (a solution): stores outputs, which show the answer",
                      "code cell 1 (a solution): not folded (tag hide-cell)",
-                     "code cell 2: folded in the HTML (hide-input) but not in Jupyter"):
+                     "code cell 2: folded in the HTML (hide-input) but not in Jupyter",
+                     "code cell 2: folded in the HTML (hide-input) but not in Colab"):
         assert expected in problems
 
 
@@ -255,6 +266,20 @@ BIB = r"""
 """
 
 
+def _png_copy(svg: Path) -> bytes:
+    """A PNG copy of ``svg`` as tools/diagram_png.py writes it (white, hash stored)."""
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (4, 2), "white").save(buf, format="PNG")
+    png = encode_png(buf.getvalue(), svg_sha256(svg))
+    png_path(svg).parent.mkdir(exist_ok=True)
+    png_path(svg).write_bytes(png)
+    return png
+
+
 @pytest.fixture()
 def mini(tmp_path):
     """A two-chapter book in tmp_path with one diagram and a credits page."""
@@ -262,7 +287,9 @@ def mini(tmp_path):
 
     (tmp_path / "chapters").mkdir()
     (tmp_path / "img").mkdir()
-    (tmp_path / "img" / "d.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>')
+    svg = tmp_path / "img" / "d.svg"
+    svg.write_text('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 40"/>')
+    _png_copy(svg)
     (tmp_path / "credits.md").write_text("# Credits\n")
     for stem, title in (("05_five", "# 05 · Five"), ("06_six", "# 06 · Six")):
         nb = {"cells": [{"cell_type": "markdown", "id": "t", "metadata": {},
@@ -329,8 +356,10 @@ def test_figure_directive_embeds_the_image_with_alt_text_and_caption(mini):
                          ':alt: A [small] "diagram"\n:width: 100%\n\n'
                          "Caption with {cite:p}`solo2015`\nover two lines.\n:::")
     image, caption = text.split("\n\n")
-    assert image == ('<img src="data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53'
-                     'My5vcmcvMjAwMC9zdmciLz4=" alt="A [small] &quot;diagram&quot;">')
+    png = base64.b64encode((mini.root / "img" / "png" / "d.png").read_bytes()).decode()
+    # the PNG copy (Colab shows no SVG data: image), shown at the viewBox width
+    assert image == (f'<img src="data:image/png;base64,{png}" width="120" '
+                     'alt="A [small] &quot;diagram&quot;">')
     assert caption == "**Figure 5.1.** Caption with (Solo, 2015) over two lines."
     assert lint_markdown_for_readers(text, "cell") == []
 
@@ -343,6 +372,25 @@ def test_figure_directive_errors(mini):
         conv.markdown(":::{figure} ../img/gone.svg\n:name: fig-five-a\n:alt: x\n\nC\n:::")
     with pytest.raises(ReaderError, match="never closed"):
         conv.markdown(":::{figure} ../img/d.svg\n:name: fig-five-a\n:alt: x\n\nC")
+
+
+def test_a_missing_or_stale_png_copy_stops_with_the_file_and_the_command(mini):
+    conv = ChapterConverter(mini, "05_five")
+    conv.where = "05_five: markdown cell 2"
+    figure = ":::{figure} ../img/d.svg\n:name: fig-five-a\n:alt: x\n\nC\n:::"
+    svg = mini.root / "img" / "d.svg"
+    svg.write_text(svg.read_text() + "\n")  # edited after its PNG was drawn
+    with pytest.raises(ReaderError, match=r"05_five: markdown cell 2: img/d.svg is embedded "
+                                          r"as a PNG, but img/png/d.png was not drawn from "
+                                          r"the current d.svg: run `python -m tools.diagrams "
+                                          r"--png`"):
+        conv.markdown(figure)
+    png_path(svg).unlink()
+    with pytest.raises(ReaderError, match=r"img/png/d.png is missing: run `python -m "
+                                          r"tools.diagrams --png`"):
+        conv.markdown(figure)
+    _png_copy(svg)
+    assert "data:image/png;base64," in conv.markdown(figure)
 
 
 def test_dropdown_becomes_details_that_render_markdown_inside(mini):
@@ -403,12 +451,15 @@ def test_solution_and_plot_cells_fold_in_colab_and_jupyter(mini):
          "source": ["plt.plot([1])"],
          "metadata": {"tags": ["hide-input"],
                       "mystnb": {"figure": {"name": "fig-five-b",
-                                            "caption": "A line, see {cite:p}`pair2016`."}}}},
+                                            "caption": "A line, see {cite:p}`pair2016`."},
+                                 "image": {"alt": "A rising line <from 0 to 1>."}}}},
+        {"cell_type": "code", "id": "q", "execution_count": 3, "outputs": [],
+         "source": "show_table()", "metadata": {"tags": ["hide-input"]}},
     ], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
     before = json.dumps(nb)
     reader = ChapterConverter(mini, "05_five").convert(nb)
     assert json.dumps(nb) == before  # the chapter is not changed
-    solution, plot, caption, refs = reader["cells"]
+    solution, plot, caption, other, refs = reader["cells"]
     assert solution["source"] == ["#@title Solution to exercise 2\n",
                                   'assert check("05.2", 4)']
     assert solution["metadata"]["cellView"] == "form"
@@ -417,10 +468,20 @@ def test_solution_and_plot_cells_fold_in_colab_and_jupyter(mini):
     assert solution["metadata"]["tags"] == ["hide-cell", "nbval-ignore-output"]
     assert solution["outputs"] == [] and solution["execution_count"] is None
     assert plot["execution_count"] == 2
+    # Colab folds a form cell to its title; JupyterLab reads source_hidden
+    assert plot["source"] == ["#@title Plotting code for Figure 5.2\n", "plt.plot([1])"]
+    assert plot["metadata"]["cellView"] == "form"
     assert plot["metadata"]["jupyter"] == {"source_hidden": True}
-    assert "cellView" not in plot["metadata"]
+    assert other["source"] == ["#@title Plotting code\n", "show_table()"]
+    assert other["metadata"]["cellView"] == "form"
+    # the output image's alt text, which no notebook renderer shows, follows the caption
     assert caption == {"cell_type": "markdown", "id": "p-caption", "metadata": {},
-                       "source": ["**Figure 5.2.** A line, see (Pair and Duo, 2016)."]}
+                       "source": ["**Figure 5.2.** A line, see (Pair and Duo, 2016).\n", "\n",
+                                  "<details>\n",
+                                  "<summary>Description of Figure 5.2 (text alternative)"
+                                  "</summary>\n", "\n",
+                                  "A rising line &lt;from 0 to 1&gt;.\n", "\n", "</details>"]}
+    assert lint_markdown_for_readers("".join(caption["source"]), "cell") == []
     assert refs["id"] == "references"
     assert dumps(ChapterConverter(mini, "05_five").convert(nb)) == dumps(reader)
 
@@ -461,3 +522,36 @@ def test_write_all_is_atomic_and_removes_left_overs(tmp_path):
     assert stale(files, out) == []
     assert sorted(p.name for p in out.iterdir()) == ["01_a.ipynb", "README.md"]
     assert write_all(files, out) == []
+
+
+def test_the_two_he_et_al_2016_papers_are_told_apart_as_in_the_html():
+    """Chapter 09 cites two papers by He et al. of 2016: the reader notebook labels
+    them 2016a/2016b, as the HTML bibliography does (one function, tools/citations.py,
+    over the whole bibliography), in the citations and in the References cell."""
+    from pybtex.plugin import find_plugin
+
+    from tools.sphinx_ext import AUTHOR_YEAR_STYLE, setup
+
+    book, _ = load_book()
+    assert book.labels["he2016deep"] == ("He et al.", "2016a")
+    assert book.labels["he2016identity"] == ("He et al.", "2016b")
+    conv = ChapterConverter(book, "09_resnet_densenet")
+    text = conv.markdown("{cite:p}`he2016deep` and {cite:t}`he2016identity`")
+    assert text == "(He et al., 2016a) and He et al. (2016b)"
+    refs = "".join(conv.references_cell()["source"])
+    assert "- **He et al. (2016a).** Kaiming He" in refs
+    assert "- **He et al. (2016b).** Kaiming He" in refs
+    assert refs.index("Deep residual learning") < refs.index("Identity mappings")
+
+    class App:
+        def connect(self, *args, **kwargs):
+            pass
+
+    setup(App())  # registers the HTML book's pybtex style
+    style = find_plugin("pybtex.style.formatting", AUTHOR_YEAR_STYLE)()
+    html_labels = {e.key: e.label for e in style.format_entries(
+        style.sort(list(book.bib.entries.values())))}
+    assert html_labels == {k: f"{who}, {year}" for k, (who, year) in book.labels.items()}
+    reader = "".join("".join(c["source"]) for c in json.loads(
+        (ROOT / OUT_DIR / "09_resnet_densenet.ipynb").read_text())["cells"])
+    assert "He et al., 2016)" not in reader and "He et al. (2016)" not in reader

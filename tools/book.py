@@ -309,6 +309,7 @@ def lint_notebook(path: Path) -> list[str]:
             problems.append(f"{where} refers to internal sources "
                             f"({INTERNAL_RE.search(md).group(0)!r}); cite published work")
         _lint_links(md, nb_dir, problems, where)
+        problems += interrupting_lists(md, where)
         for fence in re.finditer(r"^(`{3,}|:{3,})\{(figure|image)\}\s*(\S+)(.*?)^\1\s*$",
                                  md, re.MULTILINE | re.DOTALL):
             target, body = fence.group(3), fence.group(4)
@@ -346,6 +347,34 @@ MYST_LEFT_RES = [
 DETAILS_RE = re.compile(r"<details\b[^>]*>.*?</details>", re.DOTALL)
 SRC_RE = re.compile(r"""\b(src|href)\s*=\s*["']([^"']*)["']""")
 SOLUTION_TEXT_RE = re.compile(r"\bsolution\b", re.IGNORECASE)
+
+
+def interrupting_lists(markdown: str, where: str) -> list[str]:
+    """Lines ``1. ...`` / ``1) ...`` that directly follow a paragraph line.
+
+    CommonMark lets a list starting at 1 interrupt a paragraph, so a sentence
+    wrapped before "1. Stripes ..." ends the paragraph there and shows a numbered
+    list (markdown-it, MyST, Jupyter, Colab and GitHub alike). Leave a blank line
+    before a list, or rewrap the sentence so no line starts with "1.".
+    """
+    from markdown_it import MarkdownIt
+
+    problems = []
+    tokens = MarkdownIt("commonmark").parse(markdown)
+    lines = markdown.split("\n")
+    last_paragraph: dict[int, tuple[int, str]] = {}  # nesting level -> (end line, first line)
+    for token in tokens:
+        if token.type == "paragraph_open" and token.map:
+            last_paragraph[token.level] = (token.map[1], lines[token.map[0]].strip())
+        elif token.type == "ordered_list_open" and token.map:
+            end, first = last_paragraph.get(token.level, (-1, ""))
+            # A MyST directive fence (":::{note}") is a paragraph to CommonMark only.
+            if end == token.map[0] and not re.match(r"^(:{3,}|`{3,}|~{3,})", first):
+                line = lines[token.map[0]].strip()
+                problems.append(f"{where}: the line {line[:40]!r} directly after a paragraph "
+                                "line starts a numbered list (CommonMark): put a blank line "
+                                "before a list, or rewrap so no line starts with '1.'")
+    return problems
 
 
 def _visible_text(html_text: str) -> str:
@@ -409,6 +438,11 @@ def lint_markdown_for_readers(markdown: str, where: str) -> list[str]:
     for tag in re.findall(r"<img\b[^>]*>", raw_html):
         if not re.search(r"""\balt\s*=\s*["'][^"']*\S""", tag):
             problems.append(f"{where}: an image without alt text")
+    problems += interrupting_lists(markdown, where)
+    for tag in re.findall(r"<img\b[^>]*>", raw_html):
+        if re.search(r"""\bsrc\s*=\s*["']data:image/svg""", tag):
+            problems.append(f"{where}: an SVG data: image, which Colab's Markdown does not "
+                            "show (embed the PNG copy: tools/diagram_png.py)")
     if rendered.count("<details") != rendered.count("</details>"):
         problems.append(f"{where}: unbalanced <details> fold")
     for fold in DETAILS_RE.findall(rendered):
@@ -452,7 +486,12 @@ def lint_reader_notebook(path: Path) -> list[str]:
             if cell.get("outputs"):
                 problems.append(f"{where}: stores outputs, which show the answer "
                                 "unfolded in Colab and GitHub")
-        if "hide-input" in _tags(cell) and not (meta.get("jupyter") or {}).get("source_hidden"):
-            problems.append(f"code cell {j}: folded in the HTML (hide-input) but not in "
-                            "Jupyter (metadata.jupyter.source_hidden)")
+        if "hide-input" in _tags(cell) and not folded:
+            if not (meta.get("jupyter") or {}).get("source_hidden"):
+                problems.append(f"code cell {j}: folded in the HTML (hide-input) but not in "
+                                "Jupyter (metadata.jupyter.source_hidden)")
+            if not src.startswith("#@title ") or meta.get("cellView") != "form":
+                problems.append(f"code cell {j}: folded in the HTML (hide-input) but not in "
+                                "Colab (a first line '#@title ...' and metadata.cellView "
+                                "'form')")
     return problems

@@ -10,13 +10,22 @@ renderers show as the HTML book does:
 - ``:::{figure} ../img/x.svg`` becomes the image itself, an ``<img>`` tag whose
   ``data:`` URI embeds the file (it loads in Colab, offline, in a downloaded
   notebook), with its alt text and a
-  caption line "**Figure 5.3.** ...". A code cell whose figure the HTML captions
-  (``metadata.mystnb.figure``) is followed by a markdown cell with that caption.
+  caption line "**Figure 5.3.** ...". An SVG is embedded as its PNG copy
+  ``img/png/x.png`` (Colab's Markdown shows no SVG ``data:`` image; see
+  tools/diagram_png.py), drawn at 2× and shown at the SVG's viewBox width; a
+  missing or stale copy stops the generator, naming the command that redraws it.
+  A code cell whose figure the HTML captions
+  (``metadata.mystnb.figure``) is followed by a markdown cell with that caption
+  and, folded under "Description of Figure N.k", the figure's alt text
+  (``mystnb.image.alt``): neither JupyterLab nor Colab gives an output image alt
+  text, so this is where a screen reader finds it.
   Figures are numbered per chapter in page order, as the HTML book numbers them
   (tools/sphinx_ext.py); a test compares the two.
 - ``{numref}`` becomes "Figure 5.3"; ``{cite:p}``/``{cite:t}`` become
   "(Russakovsky et al., 2015)" / "Russakovsky et al. (2015)" and the notebook ends
-  with a "References" cell listing the works it cites (from references.bib).
+  with a "References" cell listing the works it cites (from references.bib). Labels
+  come from tools/citations.py, as the HTML bibliography's do: two works with the
+  same label get years 2016a, 2016b (over the whole bibliography).
 - links to other chapters and ``{doc}`` become absolute links to their reader
   notebooks on Colab; links to other files of the repository go to GitHub.
 - dropdowns become ``<details>`` folds and admonitions block quotes.
@@ -25,7 +34,8 @@ renderers show as the HTML book does:
   folds them) and ``metadata.jupyter.source_hidden`` (JupyterLab, Notebook 7);
   their stored outputs, which show the answers, are left out (no renderer but
   JupyterLab can fold an output; running the cell shows it). Plotting cells folded
-  in the HTML (``hide-input``) get ``source_hidden`` too.
+  in the HTML (``hide-input``) fold the same way, titled
+  ``#@title Plotting code for Figure N.k`` (the figure they draw), their outputs kept.
 
 Anything MyST-only without a reader form (another directive or role, an ``{eq}``
 reference ...) stops the generator with an error naming the chapter and what to
@@ -48,9 +58,12 @@ import json
 import re
 import sys
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from tools.book import ROOT, book_config, toc_files
+from tools.citations import bibliography_labels
+from tools.diagram_png import DiagramPngError, png_path, png_problem, viewbox_size
 
 OUT_DIR = "notebooks"
 ADMONITIONS = {
@@ -70,6 +83,7 @@ INLINE_RE = re.compile(r"\{(?P<role>[\w:+-]+)\}(?P<rt>`+)(?P<body>.+?)(?P=rt)"
 LINK_RE = re.compile(r"(?P<bang>!?)\[(?P<text>(?:[^\[\]]|\[[^\]]*\])*)\]"
                      r"\((?P<target>[^)\s]+)(?P<title>\s+\"[^\"]*\")?\)")
 EXPLICIT_RE = re.compile(r"^(?P<text>.*?)\s*<(?P<target>[^<>]+)>$", re.DOTALL)
+PLOT_TITLE = "Plotting code"
 SOLUTION_RE = re.compile(r"solution to exercise (\d+)", re.IGNORECASE)
 URL_RE = re.compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)
 
@@ -90,6 +104,12 @@ class Book:
     root: Path = ROOT
     #: figure name -> (chapter file stem, number such as "5.3")
     figures: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    @cached_property
+    def labels(self) -> dict[str, tuple[str, str]]:
+        """Key -> (who, year) of every entry, years suffixed a, b, ... where two
+        entries share a label, over the whole bibliography as the HTML book does."""
+        return bibliography_labels(self.bib.entries)
 
     @property
     def _repo(self) -> tuple[str, str]:
@@ -243,31 +263,16 @@ def number_figures(nb: dict, stem: str) -> dict[str, str]:
 # ----------------------------------------------------------------------- citations
 
 
-def _plain_latex(text: str) -> str:
-    from pybtex.richtext import Text
-
-    return str(Text.from_latex(text)).strip()
-
-
-def _surname(person) -> str:
-    return _plain_latex(" ".join(person.prelast_names + person.last_names))
-
-
-def author_year(entry, key: str) -> tuple[str, str]:
-    """("Russakovsky et al.", "2015") for a pybtex entry."""
-    people = entry.persons.get("author") or entry.persons.get("editor") or []
-    if people:
-        names = [_surname(p) for p in people]
-        who = (names[0] if len(names) == 1 else f"{names[0]} and {names[1]}"
-               if len(names) == 2 else f"{names[0]} et al.")
-    elif entry.fields.get("organization"):
-        who = _plain_latex(entry.fields["organization"])
-    else:
+def author_year(book: "Book", key: str) -> tuple[str, str]:
+    """("He et al.", "2016a") for an entry of the book's bibliography: the label the
+    HTML bibliography gives it (tools/citations.py), a/b suffix included."""
+    entry = book.bib.entries[key]
+    if not (entry.persons.get("author") or entry.persons.get("editor")
+            or entry.fields.get("organization")):
         raise ReaderError(f"references.bib: {key} has no author, editor or organization")
-    year = entry.fields.get("year")
-    if not year:
+    if not entry.fields.get("year"):
         raise ReaderError(f"references.bib: {key} has no year")
-    return who, _plain_latex(year)
+    return book.labels[key]
 
 
 def _reference_text(bib, key: str) -> str:
@@ -304,7 +309,7 @@ class ChapterConverter:
                                   "in references.bib: add the entry there or fix the key")
             if key not in self.cited:
                 self.cited.append(key)
-            parts.append(author_year(self.book.bib.entries[key], key))
+            parts.append(author_year(self.book, key))
         if role == "cite:t":
             return "; ".join(f"{who} ({year})" for who, year in parts)
         return "(" + "; ".join(f"{who}, {year}" for who, year in parts) + ")"
@@ -365,13 +370,31 @@ class ChapterConverter:
             rel += ".md"
         return self.book.blob_url(rel) + anchor
 
-    def _data_uri(self, rel: str) -> str:
+    def _embedded(self, rel: str, alt: str) -> str:
+        """The ``<img>`` tag embedding the repository image ``rel``.
+
+        An SVG diagram is embedded as its PNG copy (tools/diagram_png.py: Colab's
+        Markdown shows no ``data:image/svg+xml`` image), drawn at 2× and shown at the
+        SVG's viewBox width, so it is as large as in the HTML book and sharp on
+        high-density screens.
+        """
         path = self.book.root / rel
         mime = IMAGE_TYPES.get(path.suffix.lower())
         if mime is None:
             raise ReaderError(f"{self.where}: image {rel} is not one of "
                               f"{', '.join(sorted(IMAGE_TYPES))}")
-        return f"data:{mime};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+        width = None
+        if path.suffix.lower() == ".svg":
+            problem = png_problem(path, self.book.root)
+            if problem:
+                raise ReaderError(f"{self.where}: {rel} is embedded as a PNG, but {problem}")
+            try:
+                width = round(viewbox_size(path)[0])
+            except DiagramPngError as err:
+                raise ReaderError(f"{self.where}: {err}") from None
+            path, mime = png_path(path), "image/png"
+        src = f"data:{mime};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+        return _img_tag(src, alt, width)
 
     def _link(self, m: re.Match) -> str:
         target = m.group("target")
@@ -380,7 +403,7 @@ class ChapterConverter:
         file, _, anchor = target.partition("#")
         rel = self._resolve(file)
         if m.group("bang"):
-            return _img_tag(self._data_uri(rel), m.group("text"))
+            return self._embedded(rel, m.group("text"))
         return (f"[{m.group('text')}]({self._url_of(rel, '#' + anchor if anchor else '')}"
                 f"{m.group('title') or ''})")
 
@@ -427,6 +450,13 @@ class ChapterConverter:
         stem, number = self.book.figures[name]
         return f"**Figure {number}.** {self.inline(caption.strip())}"
 
+    def description(self, name: str, alt: str) -> str:
+        """A code-cell figure's alt text (``mystnb.image.alt``) as a fold after its
+        caption: JupyterLab and Colab give an output image no alt text."""
+        number = self.book.figures[name][1]
+        return (f"<details>\n<summary>Description of Figure {number} (text alternative)"
+                f"</summary>\n\n{html.escape(' '.join(alt.split()), quote=False)}\n\n</details>")
+
     def _figure(self, d: Directive) -> list[str]:
         name = d.options.get("name", "")
         if name not in self.book.figures:
@@ -435,12 +465,10 @@ class ChapterConverter:
         alt = d.options.get("alt", "").strip()
         if not alt:
             raise ReaderError(f"{self.where}: figure {d.args} has no :alt: text")
-        if URL_RE.match(d.args):
-            src = d.args
-        else:
-            src = self._data_uri(self._resolve(d.args))
+        tag = (_img_tag(d.args, alt) if URL_RE.match(d.args)
+               else self._embedded(self._resolve(d.args), alt))
         caption = "\n".join(d.body).strip()
-        out = ["", _img_tag(src, alt), ""]
+        out = ["", tag, ""]
         if caption:
             out += [self.caption(name, " ".join(caption.split("\n"))), ""]
         return out
@@ -522,7 +550,7 @@ class ChapterConverter:
             return None
         rows = []
         for key in self.cited:
-            who, year = author_year(self.book.bib.entries[key], key)
+            who, year = author_year(self.book, key)
             rows.append((who.lower(), year, key, f"- **{who} ({year}).** "
                          + _reference_text(self.book.bib, key)))
         lines = ["## References", "",
@@ -546,8 +574,11 @@ class ChapterConverter:
                 fig = (cell.get("metadata", {}).get("mystnb") or {}).get("figure")
                 if fig and str(fig.get("caption", "")).strip():
                     cell_id = cell.get("id") or f"cell{i}"
-                    cells.append(_markdown_cell(f"{cell_id}-caption",
-                                                self.caption(fig["name"], fig["caption"])))
+                    text = self.caption(fig["name"], fig["caption"])
+                    alt = str((cell["metadata"]["mystnb"].get("image") or {}).get("alt", ""))
+                    if alt.strip():
+                        text += "\n\n" + self.description(fig["name"], alt)
+                    cells.append(_markdown_cell(f"{cell_id}-caption", text))
             else:
                 cells.append(cell)
         self.where = self.stem
@@ -584,21 +615,32 @@ class ChapterConverter:
             if "nbval-ignore-output" not in tags:
                 meta["tags"] = [*meta.get("tags", []), "nbval-ignore-output"]
         elif "hide-input" in tags:
+            # Colab ignores source_hidden; a form cell shows only its title there.
+            fig = (meta.get("mystnb") or {}).get("figure") or {}
+            title = PLOT_TITLE
+            if fig.get("name") in self.book.figures:
+                title += f" for Figure {self.book.figures[fig['name']][1]}"
+            src = _source(cell)
+            if not src.startswith("#@title"):
+                src = f"#@title {title}\n{src}"
+            cell["source"] = _lines(src)
+            meta["cellView"] = "form"
             meta.setdefault("jupyter", {})["source_hidden"] = True
         if "hide-output" in tags:
             meta.setdefault("jupyter", {})["outputs_hidden"] = True
         return cell
 
 
-def _img_tag(src: str, alt: str) -> str:
+def _img_tag(src: str, alt: str, width: int | None = None) -> str:
     """An image as an HTML tag on a line of its own (an HTML block in CommonMark).
 
-    Not Markdown's ``![alt](src)``: markdown-it, like other CommonMark renderers
-    that guard against scripts in SVG, refuses ``data:image/svg+xml`` link targets
-    and would show the whole URI as text; an ``<img>`` tag passes through.
+    Not Markdown's ``![alt](src)``, which cannot give a width (and which markdown-it,
+    like other renderers guarding against scripts in SVG, refuses for a
+    ``data:image/svg+xml`` target, showing the whole URI as text).
     """
     alt = html.escape(" ".join(alt.split()), quote=True)
-    return f'<img src="{src}" alt="{alt}">'
+    size = f' width="{width}"' if width else ""
+    return f'<img src="{src}"{size} alt="{alt}">'
 
 
 def _lines(text: str) -> list[str]:
