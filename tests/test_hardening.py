@@ -336,10 +336,10 @@ def test_dataset_refuses_nan_labels():
 # ------------------------ 7 and 5 in chapter 06's augmentations (printed)
 
 def test_colour_jitter_refuses_images_outside_the_unit_range():
-    for images, found in ((IMG * 255, r"\[0\.\d+, 2\d\d\.\d+\]"),
-                          (IMG - 0.5, r"\[-0\.")):
+    for images, found in ((IMG * 255, r"\[[\d.e-]+, 2\d\d\.\d+\]"),
+                          (IMG - 0.5, r"\[-0\.[\d.]+, 0\.[\d.]+\]")):
         with pytest.raises(ValueError, match="images has values in " + found
-                           + ".*value_range \\(0, 1\\)"):
+                           + r", outside \[0, 1\]"):
             augment.colour_jitter(images, 0)
     # inside a tf.data map the values are not known: no check, same result
     mapped = tf.data.Dataset.from_tensors(IMG).map(
@@ -372,7 +372,7 @@ def test_label_mixing_refuses_nan_labels(name):
 
 
 @pytest.mark.parametrize("other, message", [
-    ([5, 6], r"other must hold indices in \[0, 2\), got 5 and 6"),
+    ([5, 6], r"other must hold indices in \[0, 2\), got 5, 6$"),
     ([-1, 0], r"indices in \[0, 2\), got -1"),
     ([0], r"other must hold one index per image \(2\), got shape \(1,\)"),
     ([[0, 1]], r"one index per image"),
