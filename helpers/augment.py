@@ -95,16 +95,22 @@ def _in_unit_range(images, name="images") -> None:
             "image by 255")
 
 
+def _one_per_image(values, images, name: str, what: str) -> None:
+    """Refuse values unless their shape is (N,), N the number of images
+    (compared when both are known)."""
+    n = images.shape[0]
+    count = values.shape[0] if values.shape.rank == 1 else None
+    if values.shape.rank not in (1, None) or None not in (n, count) and \
+            count != n:
+        raise ValueError(f"{name} must hold one {what} per image ({n}), "
+                         f"got shape {tuple(values.shape)}")
+
+
 def _angles(angles, images):
     """Rotation angles as float32 (N,), one per image; NaN refused."""
     tf = _tf()
     angles = tf.cast(float_tensor(angles, "angles"), tf.float32)
-    n = images.shape[0]
-    count = angles.shape[0] if angles.shape.rank == 1 else None
-    if angles.shape.rank not in (1, None) or None not in (n, count) and \
-            count != n:
-        raise ValueError(f"angles must hold one angle per image ({n}), "
-                         f"got shape {tuple(angles.shape)}")
+    _one_per_image(angles, images, "angles", "angle")
     return angles
 
 
@@ -133,12 +139,8 @@ def _partner_indices(other, images):
     if not other.dtype.is_integer:
         raise TypeError(f"other must hold integer indices, got "
                         f"{other.dtype.name}")
+    _one_per_image(other, images, "other", "index")
     n = images.shape[0]
-    count = other.shape[0] if other.shape.rank == 1 else None
-    if other.shape.rank not in (1, None) or None not in (n, count) and \
-            count != n:
-        raise ValueError(f"other must hold one index per image ({n}), got "
-                         f"shape {tuple(other.shape)}")
     if tf.executing_eagerly():
         bad = sorted({int(k) for k in other.numpy() if not 0 <= k < n})
         if bad:
