@@ -19,7 +19,8 @@ import math
 import numbers
 
 from helpers.validate import (as_int, check_allocation, float_tensor,
-                              positive_int, real_number)
+                              int_pair, nonnegative_int, positive_int,
+                              real_number)
 
 
 def _tf():
@@ -79,6 +80,75 @@ def _images(images, name="images"):
     return tf.cast(float_tensor(images, name), tf.float32)
 
 
+def _in_unit_range(images, name="images") -> None:
+    """Refuse images outside [0, 1] when their values are known (eagerly;
+    inside a tf.data map or a tf.function they are not). A rounding error
+    of 1e-6 (a resized image can hold 1.0000001) is let through."""
+    tf = _tf()
+    if not tf.executing_eagerly() or tf.size(images) == 0:
+        return
+    low, high = float(tf.reduce_min(images)), float(tf.reduce_max(images))
+    if low < -1e-6 or high > 1 + 1e-6:
+        raise ValueError(
+            f"{name} has values in [{low:g}, {high:g}], outside [0, 1]: "
+            "this function works on images in [0, 1]; divide a [0, 255] "
+            "image by 255")
+
+
+def _one_per_image(values, images, name: str, what: str) -> None:
+    """Refuse values unless their shape is (N,), N the number of images
+    (compared when both are known)."""
+    n = images.shape[0]
+    count = values.shape[0] if values.shape.rank == 1 else None
+    if values.shape.rank not in (1, None) or None not in (n, count) and \
+            count != n:
+        raise ValueError(f"{name} must hold one {what} per image ({n}), "
+                         f"got shape {tuple(values.shape)}")
+
+
+def _angles(angles, images):
+    """Rotation angles as float32 (N,), one per image; NaN refused."""
+    tf = _tf()
+    angles = tf.cast(float_tensor(angles, "angles"), tf.float32)
+    _one_per_image(angles, images, "angles", "angle")
+    return angles
+
+
+def _positions(ys, xs, images):
+    """Sampling positions ys, xs as float32 (N, H', W'), one grid per image;
+    NaN refused."""
+    tf = _tf()
+    ys, xs = (tf.cast(float_tensor(v, name), tf.float32)
+              for v, name in ((ys, "ys"), (xs, "xs")))
+    if ys.shape.rank != 3 or ys.shape != xs.shape:
+        raise ValueError(
+            "ys and xs must have the same shape (N, H', W'), one position "
+            f"per output pixel; got {tuple(ys.shape)} and {tuple(xs.shape)}")
+    if None not in (ys.shape[0], images.shape[0]) and \
+            ys.shape[0] != images.shape[0]:
+        raise ValueError(f"ys and xs must hold one grid of positions per "
+                         f"image: {images.shape[0]} images, {ys.shape[0]} "
+                         "grids")
+    return ys, xs
+
+
+def _partner_indices(other, images):
+    """other as int32 (N,): the index of each image's partner, in [0, N)."""
+    tf = _tf()
+    other = tf.convert_to_tensor(other)
+    if not other.dtype.is_integer:
+        raise TypeError(f"other must hold integer indices, got "
+                        f"{other.dtype.name}")
+    _one_per_image(other, images, "other", "index")
+    n = images.shape[0]
+    if tf.executing_eagerly():
+        bad = sorted({int(k) for k in other.numpy() if not 0 <= k < n})
+        if bad:
+            raise ValueError(f"other must hold indices in [0, {n}), got "
+                             + ", ".join(map(str, bad[:5])))
+    return tf.cast(other, tf.int32)
+
+
 def _size(n, name="n"):
     """A batch size: a tensor as it is, or an int >= 0 (NumPy ints too)."""
     tf = _tf()
@@ -127,11 +197,9 @@ def random_crop(images, rng, *, padding=0, size=None):
     """
     tf = _tf()
     images = _images(images)
-    if isinstance(padding, bool) or not isinstance(padding, int) \
-            or padding < 0:
-        raise ValueError(f"padding must be an int >= 0, got {padding!r}")
+    padding = nonnegative_int(padding, "padding")
     height, width = images.shape[1], images.shape[2]
-    crop_h, crop_w = (height, width) if size is None else size
+    crop_h, crop_w = (height, width) if size is None else int_pair(size, "size")
     room_h, room_w = height + 2 * padding, width + 2 * padding
     if not (0 < crop_h <= room_h and 0 < crop_w <= room_w):
         raise ValueError(f"size {(crop_h, crop_w)} must be positive and fit "
@@ -152,6 +220,8 @@ def sample_bilinear(images, ys, xs):
     by bilinear interpolation between the four nearest pixels; pixels
     outside the image count as 0. Returns (N, H', W', C)."""
     tf = _tf()
+    images = _images(images)
+    ys, xs = _positions(ys, xs, images)
     height, width = tf.shape(images)[1], tf.shape(images)[2]
     y0, x0 = tf.floor(ys), tf.floor(xs)
     out = 0.0
@@ -187,7 +257,7 @@ def rotate(images, rng, max_degrees=15.0, *, angles=None):
     if angles is None:
         max_degrees = _non_negative("max_degrees", max_degrees)
         angles = _random(rng).uniform([n], -max_degrees, max_degrees)
-    angles = tf.cast(tf.convert_to_tensor(angles), tf.float32)
+    angles = _angles(angles, images)  # float32, one per image
     theta = _per_image(angles * math.pi / 180)[..., 0]  # (N, 1, 1)
     ci = tf.cast(height - 1, tf.float32) / 2
     cj = tf.cast(width - 1, tf.float32) / 2
@@ -213,6 +283,7 @@ def colour_jitter(images, rng, brightness=0.2, contrast=0.2,
     """
     tf = _tf()
     images = _images(images)
+    _in_unit_range(images)
     amounts = {"brightness": brightness, "contrast": contrast,
                "saturation": saturation}
     for name, value in amounts.items():
@@ -261,8 +332,7 @@ def cutout(images, rng, size=8):
     tf = _tf()
     images = _images(images)
     height, width = images.shape[1], images.shape[2]
-    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-        raise ValueError(f"size must be an int >= 1, got {size!r}")
+    size = positive_int(size, "size")
     if size > min(height, width):
         raise ValueError(f"size {size} is larger than the image "
                          f"({height}x{width})")
@@ -284,7 +354,7 @@ def _labels(labels, n):
     if labels.shape[0] is not None and n is not None and labels.shape[0] != n:
         raise ValueError(f"images and labels must hold the same number of "
                          f"examples, got {n} and {labels.shape[0]}")
-    return tf.cast(labels, tf.float32)
+    return tf.cast(float_tensor(labels, "labels"), tf.float32)
 
 
 def _alpha(alpha):
@@ -368,6 +438,7 @@ def paste(images, labels, boxes, other):
     tf = _tf()
     images = _images(images)
     labels = _labels(labels, images.shape[0])
+    other = _partner_indices(other, images)
     height, width = tf.shape(images)[1], tf.shape(images)[2]
     boxes = tf.cast(boxes, tf.int32)
     area = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])

@@ -55,13 +55,11 @@ def gram_matrix(features):
     semi-definite.
     """
     tf = _tf()
-    features = tf.convert_to_tensor(features)
+    features = float_tensor(features, "features")  # no NaN; ints as floats
     if features.shape.rank != 4:
         raise ValueError(
             "gram_matrix expects feature maps of shape (N, H, W, C), got "
             f"{features.shape}; add a batch axis with features[None]")
-    if not features.dtype.is_floating:
-        features = tf.cast(features, tf.float32)
     shape = tf.shape(features)
     positions = tf.cast(shape[1] * shape[2], features.dtype)
     products = tf.einsum("nhwc,nhwd->ncd", features, features)
@@ -105,7 +103,7 @@ def style_loss(features: Sequence, target_grams: Sequence):
     per_layer = []
     for fmap, target in zip(features, target_grams):
         gram = gram_matrix(fmap)
-        target = tf.convert_to_tensor(target)
+        target = float_tensor(target, "a target Gram matrix")
         if target.shape.rank == 2:
             target = target[None]
         if target.shape.rank != 3 or target.shape[-2:] != gram.shape[-2:]:

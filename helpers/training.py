@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from helpers.validate import finite_array, positive_int
+from helpers.validate import as_int, finite_array, positive_int
 
 
 # ---------------------------------------------------------------- input
@@ -48,6 +48,7 @@ def dataset(x, y=None, *, batch_size: int = 128, shuffle: bool = False,
     import tensorflow as tf
 
     batch_size = positive_int(batch_size, "batch_size")
+    _check_inputs(x, y, shuffle, seed)  # no NaN; a bool; an int seed
     n = len(x)
     if n == 0:
         raise ValueError("dataset() needs at least one example, got 0")
@@ -80,6 +81,23 @@ def dataset(x, y=None, *, batch_size: int = 128, shuffle: bool = False,
     # fit() reports images/s; remember the count instead of re-reading
     ds.num_examples = n - n % batch_size if drop_remainder else n
     return ds
+
+
+def _check_inputs(x, y, shuffle, seed) -> None:
+    """dataset()'s checks: x and y (arrays or tensors) hold no NaN or
+    infinite values, shuffle is True or False, seed is None or an int >= 0
+    (NumPy ints too)."""
+    import tensorflow as tf
+
+    if x is None:
+        raise TypeError("x must be an array of examples, got None")
+    for name, values in (("x", x), ("y", y)):
+        if isinstance(values, np.ndarray) or tf.is_tensor(values):
+            finite_array(values, name)
+    if not isinstance(shuffle, (bool, np.bool_)):
+        raise TypeError(f"shuffle must be True or False, got {shuffle!r}")
+    if seed is not None:
+        as_int(seed, "seed", 0, "a non-negative int")
 
 
 def scale_images(x):

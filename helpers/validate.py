@@ -168,8 +168,7 @@ def float_tensor(value: Any, name: str):
         tensor = tf.cast(tensor, tf.float32)
     elif tf.executing_eagerly() and hasattr(tensor, "numpy") and \
             not bool(tf.reduce_all(tf.math.is_finite(tensor))):
-        raise ValueError(f"{name} holds NaN or infinite values; find where "
-                         "they come from first")
+        finite_array(tensor.numpy(), name)  # raises, with the count
     return tensor
 
 

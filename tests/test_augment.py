@@ -246,7 +246,7 @@ def test_one_random_source_gives_independent_draws():
      "saturation must be <= 1"),
     (lambda: A.cutout(batch(h=12, w=10), 1, size=11), "larger than the "
      "image"),
-    (lambda: A.cutout(batch(), 1, size=0), "size must be an int"),
+    (lambda: A.cutout(batch(), 1, size=0), "size must be >= 1"),
     (lambda: A.mixup(batch(), one_hot(np.arange(4)), 1, alpha=0),
      "alpha must be a number > 0"),
     (lambda: A.cutmix(batch(), one_hot(np.arange(4)), 1, alpha=-1),

@@ -191,12 +191,15 @@ IMAGE_FUNCTIONS = {
     "augment.cutmix": lambda x: augment.cutmix(x, LABELS, 0),
     "augment.paste": lambda x: augment.paste(x, LABELS, [[0, 0, 1, 1]] * 2,
                                              [1, 0]),
+    "augment.sample_bilinear": lambda x: augment.sample_bilinear(
+        x, *np.zeros((2, 2, S, S), "float32")),
+    "style.gram_matrix": style.gram_matrix,
+    "style.style_loss": lambda x: style.style_loss([x], [np.eye(3)]),
+    "style.style_loss target": lambda x: style.style_loss(  # any NaN of
+        [IMG], [np.full((3, 3), x[0].sum())]),  # x[0] makes the target NaN
+    "training.dataset": lambda x: next(iter(training.dataset(
+        x, np.zeros(2), batch_size=2)))[0],
 }
-# Left out on purpose: style.gram_matrix, style.style_loss, training.dataset,
-# augment.colour_jitter's range and the int arguments of augment.cutout and
-# augment.random_crop. Chapters 06 and 14 print these functions' source
-# (show_source), so changing their bodies changes those chapters' stored
-# outputs; they keep their old checks until those chapters are re-executed.
 
 
 @pytest.mark.parametrize("name", sorted(IMAGE_FUNCTIONS))
@@ -259,6 +262,16 @@ NUMBER_ARGUMENTS = {  # name -> (call with the value, a valid Python value)
     "augment brightness": (lambda v: augment.colour_jitter(
         IMG, 0, brightness=v), 1.0),
     "augment n": (lambda v: augment.partners(0, v), 4),
+    "augment cutout size": (lambda v: augment.cutout(IMG, 0, size=v), 3),
+    "augment crop padding": (lambda v: augment.random_crop(
+        IMG, 0, padding=v), 2),
+    "augment crop size": (lambda v: augment.random_crop(
+        IMG, 0, padding=1, size=(v, v)), 6),
+    "augment crop size one int": (lambda v: augment.random_crop(
+        IMG, 0, padding=1, size=(v, 6)), 6),
+    "training seed": (lambda v: list(training.dataset(
+        IMG, np.arange(2), batch_size=1, shuffle=True,
+        seed=v).as_numpy_iterator()), 3),
     "training batch_size": (lambda v: list(training.dataset(
         IMG, np.zeros(2), batch_size=v).as_numpy_iterator())[0][0], 1),
     "model_stats accuracy": (lambda v: model_stats.model_card(
@@ -298,6 +311,107 @@ def test_bools_are_refused(name, flag):
     call, _ = NUMBER_ARGUMENTS[name]
     with pytest.raises((TypeError, ValueError)):
         call(flag)
+
+
+def test_dataset_refuses_what_is_not_a_flag_or_a_seed():
+    for shuffle in ("yes", 1, None, 0.0):
+        with pytest.raises(TypeError, match="shuffle must be True or False"):
+            training.dataset(IMG, np.zeros(2), shuffle=shuffle)
+    for seed in (-1, 2.0, "3"):
+        with pytest.raises((TypeError, ValueError), match="seed must be"):
+            training.dataset(IMG, np.zeros(2), shuffle=True, seed=seed)
+    order = [list(training.dataset(np.arange(6.0), batch_size=6,
+                                   shuffle=flag, seed=4).as_numpy_iterator())
+             for flag in (np.bool_(True), True)]
+    np.testing.assert_array_equal(*order)
+
+
+def test_dataset_refuses_nan_labels():
+    labels = np.eye(3, dtype="float32")[[0, 1]]
+    labels[1, 2] = np.nan
+    with pytest.raises(ValueError, match="y holds 1 NaN"):
+        training.dataset(IMG, labels)
+
+
+# ------------------------ 7 and 5 in chapter 06's augmentations (printed)
+
+def test_colour_jitter_refuses_images_outside_the_unit_range():
+    for images, found in ((IMG * 255, r"\[[\d.e-]+, 2\d\d\.\d+\]"),
+                          (IMG - 0.5, r"\[-0\.[\d.]+, 0\.[\d.]+\]")):
+        with pytest.raises(ValueError, match="images has values in " + found
+                           + r", outside \[0, 1\]"):
+            augment.colour_jitter(images, 0)
+    # inside a tf.data map the values are not known: no check, same result
+    mapped = tf.data.Dataset.from_tensors(IMG).map(
+        lambda x: augment.colour_jitter(x, 5))
+    np.testing.assert_allclose(next(iter(mapped)),
+                               augment.colour_jitter(IMG, 5), atol=1e-6)
+
+
+def test_rotate_checks_its_angles():
+    with pytest.raises(ValueError, match="angles holds 1 NaN"):
+        augment.rotate(IMG, 0, angles=[np.nan, 0.0])
+    for angles in ([1.0, 2.0, 3.0], [1.0], [[1.0, 2.0]], 30.0):
+        with pytest.raises(ValueError, match="one angle per image"):
+            augment.rotate(IMG, 0, angles=angles)
+    np.testing.assert_allclose(  # float64 or int angles: the same rotation
+        augment.rotate(IMG, 0, angles=np.array([90, -30])),
+        augment.rotate(IMG, 0, angles=np.array([90.0, -30.0], "float32")))
+
+
+@pytest.mark.parametrize("name", ["mixup", "cutmix", "paste"])
+def test_label_mixing_refuses_nan_labels(name):
+    labels = LABELS.copy()
+    labels[1, 0] = np.nan
+    call = {"mixup": lambda: augment.mixup(IMG, labels, 0),
+            "cutmix": lambda: augment.cutmix(IMG, labels, 0),
+            "paste": lambda: augment.paste(IMG, labels, [[0, 0, 1, 1]] * 2,
+                                           [1, 0])}[name]
+    with pytest.raises(ValueError, match="labels holds 1 NaN"):
+        call()
+
+
+@pytest.mark.parametrize("other, message", [
+    ([5, 6], r"other must hold indices in \[0, 2\), got 5, 6$"),
+    ([-1, 0], r"indices in \[0, 2\), got -1"),
+    ([0], r"other must hold one index per image \(2\), got shape \(1,\)"),
+    ([[0, 1]], r"one index per image"),
+    ([0.0, 1.0], "other must hold integer indices, got float"),
+])
+def test_paste_refuses_bad_partners(other, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        augment.paste(IMG, LABELS, [[0, 0, 1, 1]] * 2, other)
+
+
+def test_paste_checks_partners_inside_a_pipeline_too():
+    """In a traced function the shapes are checked when they are known."""
+    pasted = tf.function(lambda x, o: augment.paste(
+        x, LABELS, [[0, 0, 1, 1]] * 2, o))
+    np.testing.assert_allclose(pasted(IMG, tf.constant([1, 0]))[0],
+                               augment.paste(IMG, LABELS, [[0, 0, 1, 1]] * 2,
+                                             [1, 0])[0])
+
+
+def test_sample_bilinear_checks_positions_and_casts_their_dtype():
+    ys, xs = np.meshgrid(np.arange(S) + 0.5, np.arange(S) - 0.25,
+                         indexing="ij")
+    ys, xs = np.broadcast_to(ys, (2, S, S)), np.broadcast_to(xs, (2, S, S))
+    want = augment.sample_bilinear(IMG, ys.astype("float32"),
+                                   xs.astype("float32"))
+    np.testing.assert_allclose(augment.sample_bilinear(IMG, ys, xs), want)
+    np.testing.assert_allclose(augment.sample_bilinear(IMG.astype("float64"),
+                                                       ys, xs), want)
+    with pytest.raises(ValueError, match=r"ys and xs must have the same "
+                       r"shape \(N, H', W'\)"):
+        augment.sample_bilinear(IMG, np.zeros((2, 3)), np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="same shape"):
+        augment.sample_bilinear(IMG, ys, xs[:, :3])
+    with pytest.raises(ValueError, match="one grid of positions per image"):
+        augment.sample_bilinear(IMG, ys[:1], xs[:1])
+    with pytest.raises(ValueError, match="ys holds 1 NaN"):
+        bad = ys.copy()
+        bad[0, 0, 0] = np.nan
+        augment.sample_bilinear(IMG, bad, xs)
 
 
 # ------------------------------------------------ 9: exercises with digits
