@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tools.book import BUDGET_LINE, ROOT, lint_notebook, setup_cell_prefix, toc_files
+from tools.book import (BUDGET_LINE, NO_BUDGET_LINE, ROOT, lint_notebook, setup_cell_prefix,
+                        toc_files)
 
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
 
@@ -136,8 +137,9 @@ def test_folded_solutions_and_links_pass():
     solution = new_code_cell('assert check("01.1", 2368)', execution_count=3)
     solution.metadata["tags"] = ["hide-cell"]
     solution.metadata["mystnb"] = {"code_prompt_show": "Show the solution"}
-    title = "# 99 · Probe\n\nWhat the reader will do.\n\nMore.\n\n" + BUDGET_LINE.replace(
-        " in a cell ", " in a cell\n")  # wrapped: the rule ignores line breaks
+    # the probe scales nothing (no helpers.scaled()), so it says the budget has no effect
+    title = "# 99 · Probe\n\nWhat the reader will do.\n\nMore.\n\n" + NO_BUDGET_LINE.replace(
+        " this chapter ", " this chapter\n")  # wrapped: the rule ignores line breaks
     cells = [
         new_markdown_cell(title),
         new_code_cell(setup_cell_prefix() + "\nimport helpers\n\nhelpers.setup()\n",
@@ -154,3 +156,20 @@ def test_folded_solutions_and_links_pass():
     expected = {"chapters/zz_lint_probe is not listed in _toc.yml",
                 "kernelspec must be python3"}
     assert set(problems) == expected, problems
+
+
+def test_the_budget_line_must_match_whether_the_chapter_scales():
+    """A chapter that calls helpers.scaled() promises GPU readers more training; one
+    that scales nothing must not."""
+    from nbformat.v4 import new_code_cell, new_markdown_cell
+
+    def problems(line, code):
+        cells = [new_markdown_cell("# 99 · Probe\n\nWhat the reader will do.\n\n" + line),
+                 new_code_cell(setup_cell_prefix() + "\nimport helpers\n\nhelpers.setup()\n"
+                               + code, execution_count=1)]
+        return [p for p in _probe(cells).split(" | ") if "budget line" in p]
+
+    assert problems(BUDGET_LINE, "epochs = helpers.scaled(3)\n") == []
+    assert problems(NO_BUDGET_LINE, "x = 1\n") == []
+    assert problems(NO_BUDGET_LINE, "epochs = helpers.scaled(3)\n")
+    assert problems(BUDGET_LINE, "x = 1\n")

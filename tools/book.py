@@ -30,6 +30,11 @@ MAX_SETUP_LINES = 16
 BUDGET_LINE = ("**With a GPU**, put `%env CNNBOOK_BUDGET=4` in a cell above the setup "
                "cell to train on four times the epochs, data and steps; 1, the default, "
                "is what the book shows.")
+#: The same place in a chapter that scales nothing (no helpers.scaled()/budget() call):
+#: promising four times the training there would be false.
+NO_BUDGET_LINE = ("**With a GPU** nothing here changes: this chapter trains nothing, so "
+                  "`CNNBOOK_BUDGET` has no effect on it.")
+SCALES_RE = re.compile(r"\b(scaled|budget)\(")
 HARD_SEED_RE = re.compile(
     r"(default_rng|set_random_seed|random\.seed|set_seed|RandomState)\(\s*\d"
     r"|\bseed\s*=\s*\d"
@@ -234,9 +239,11 @@ def lint_notebook(path: Path) -> list[str]:
         problems.append("title must read '# NN · Title'")
     if len(first.strip().splitlines()) < 3:
         problems.append("the title cell must say what the reader will be able to do")
-    if " ".join(BUDGET_LINE.split()) not in " ".join(first.split()):
-        problems.append(f"the title cell must carry the GPU budget line: {BUDGET_LINE}")
     code = [c for c in cells if c["cell_type"] == "code" and _text(c).strip()]
+    scales = any(SCALES_RE.search(_text(c)) for c in code)
+    line = BUDGET_LINE if scales else NO_BUDGET_LINE
+    if " ".join(line.split()) not in " ".join(first.split()):
+        problems.append(f"the title cell must carry the GPU budget line: {line}")
     if not code:
         return problems + ["no code cells"]
     setup = _text(code[0])
