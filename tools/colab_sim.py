@@ -377,15 +377,15 @@ def installed(py: Path, env: dict[str, str]) -> dict[str, str]:
 
 def write_stub(py: Path) -> None:
     """The google.colab stand-in and the .pth line that loads it (idempotent)."""
+    # imported here: the `_pytest` entry point runs this file as a script, with no
+    # checkout on sys.path
+    from tools.atomic import write_atomic
+
     sp = site_packages(py)
-    _atomic_write(sp / f"{STUB_MODULE}.py", STUB_SOURCE)
-    _atomic_write(sp / PTH_NAME, f"import {STUB_MODULE}\n")
+    write_atomic(sp / f"{STUB_MODULE}.py", STUB_SOURCE)
+    write_atomic(sp / PTH_NAME, f"import {STUB_MODULE}\n")
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 def prepare_venv(venv: Path) -> None:
@@ -402,7 +402,9 @@ def prepare_venv(venv: Path) -> None:
     r = pip(py, "check", env=env, check=False)
     if r.returncode != 0:
         raise SimulationError(f"Colab's set is inconsistent (pip check):\n{r.stdout}")
-    _atomic_write(venv / BASELINE_NAME, json.dumps(base, indent=1, sort_keys=True) + "\n")
+    from tools.atomic import write_atomic
+
+    write_atomic(venv / BASELINE_NAME, json.dumps(base, indent=1, sort_keys=True) + "\n")
     print(f"{venv}: Colab's set recorded ({len(base)} distributions, "
           f"tensorflow {base.get('tensorflow')}, keras {base.get('keras')}, "
           f"numpy {base.get('numpy')})")

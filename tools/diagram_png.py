@@ -32,6 +32,8 @@ import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
+from tools.atomic import write_atomic
+
 ROOT = Path(__file__).resolve().parents[1]
 IMG_DIR = ROOT / "img"
 PNG_SUBDIR = "png"
@@ -128,11 +130,6 @@ def encode_png(screenshot: bytes, source_hash: str) -> bytes:
     return out.getvalue()
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
 
 
 def rasterise(svgs: Sequence[Path], executable: str | None = None) -> list[Path]:
@@ -169,7 +166,7 @@ def rasterise(svgs: Sequence[Path], executable: str | None = None) -> list[Path]
                     raise DiagramPngError(f"{svg}: Chromium could not draw the SVG "
                                           "(is it valid SVG?)")
                 shot = page.screenshot(clip={"x": 0, "y": 0, "width": w, "height": h})
-                _write_atomic(png_path(svg), encode_png(shot, svg_sha256(svg)))
+                write_atomic(png_path(svg), encode_png(shot, svg_sha256(svg)))
                 written.append(png_path(svg))
         finally:
             context.close()

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import yaml
 
+from tools.atomic import write_atomic
 from tools.book import ROOT, TITLE_RE, book_config
 from tools.sphinx_ext import READER_DIR, ZIP_NAME
 
@@ -146,9 +147,7 @@ def record_test_times(source: Path = TEST_TIMES, root: Path = ROOT) -> list[str]
         nb = json.loads(path.read_text())
         book = nb.setdefault("metadata", {}).setdefault("book", {})
         book["run_seconds"], book["run_cores"] = float(seconds), int(times["cores"])
-        tmp = path.with_suffix(".ipynb.tmp")
-        tmp.write_text(json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
-        tmp.replace(path)
+        write_atomic(path, json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
         updated.append(rel)
     return updated
 
@@ -174,9 +173,7 @@ def main(argv: list[str]) -> int:
         print("landing page: intro.md's chapter cards are stale; "
               "run `python -m tools.landing`", file=sys.stderr)
         return 1
-    tmp = INTRO.with_suffix(".md.tmp")
-    tmp.write_text(new)
-    tmp.replace(INTRO)
+    write_atomic(INTRO, new)
     print("landing page: chapter cards rewritten")
     return 0
 

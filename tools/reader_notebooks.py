@@ -61,6 +61,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from tools.atomic import write_atomic
 from tools.book import ROOT, book_config, toc_files
 from tools.citations import bibliography_labels
 from tools.diagram_png import DiagramPngError, png_path, png_problem, viewbox_size
@@ -720,9 +721,7 @@ def write_all(files: dict[str, str], out: Path) -> list[str]:
         path = out / name
         if path.is_file() and path.read_text() == text:
             continue
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(text)
-        tmp.replace(path)
+        write_atomic(path, text)
         changed.append(name)
     for path in sorted(out.glob("*")):
         if path.name not in files and path.is_file():
