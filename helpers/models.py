@@ -253,13 +253,35 @@ def resnet18(*, num_classes=10, input_shape=(224, 224, 3)):
     return keras.Model(inputs, outputs, name="resnet18")
 
 
-def dense_block(x, layers_count, growth_rate, *, name="dense"):
-    """DenseNet block: each layer (BN, ReLU, 3x3 convolution with
-    growth_rate filters) sees the concatenation of all earlier outputs,
-    so the block outputs C0 + layers_count * growth_rate channels."""
+def dense_block(x, layers_count, growth_rate, *, bottleneck=False,
+                name="dense"):
+    """DenseNet block (chapter 09): each layer sees the concatenation of
+    the block's input and all earlier layers' outputs and adds growth_rate
+    maps of its own, so the block outputs C0 + layers_count * growth_rate
+    channels. A layer is BN, ReLU, 3x3 convolution. bottleneck=True gives
+    DenseNet-B's layer, as in DenseNet-121: BN, ReLU and a 1x1 convolution
+    to 4 * growth_rate channels first, with the layer names of
+    keras.applications.DenseNet121 ({name}_block{i}_0_bn, ...)."""
     from keras import layers
 
+    layers_count = positive_int(layers_count, "layers_count")
+    growth_rate = positive_int(growth_rate, "growth_rate")
+    if not isinstance(bottleneck, bool):
+        raise TypeError(f"bottleneck must be True or False, got "
+                        f"{bottleneck!r}")
     for i in range(1, layers_count + 1):
+        if bottleneck:
+            n = f"{name}_block{i}"
+            y = _bn(f"{n}_0_bn")(x)
+            y = layers.Activation("relu", name=f"{n}_0_relu")(y)
+            y = layers.Conv2D(4 * growth_rate, 1, use_bias=False,
+                              name=f"{n}_1_conv")(y)
+            y = _bn(f"{n}_1_bn")(y)
+            y = layers.Activation("relu", name=f"{n}_1_relu")(y)
+            y = layers.Conv2D(growth_rate, 3, padding="same",
+                              use_bias=False, name=f"{n}_2_conv")(y)
+            x = layers.Concatenate(name=f"{n}_concat")([x, y])
+            continue
         y = _bn(f"{name}_{i}_bn")(x)
         y = layers.Activation("relu", name=f"{name}_{i}_relu")(y)
         y = layers.Conv2D(growth_rate, 3, padding="same", use_bias=False,

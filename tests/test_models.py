@@ -93,6 +93,45 @@ def test_blocks_shapes():
         models.vgg_block(x, 0, 8)
 
 
+
+def test_dense_block_bottleneck_is_densenet_b():
+    x = keras.Input((8, 8, 64))
+    plain = keras.Model(x, models.dense_block(x, 2, 32, name="p"))
+    b = keras.Model(x, models.dense_block(x, 2, 32, bottleneck=True,
+                                          name="conv2"))
+    assert plain.output.shape[-1] == b.output.shape[-1] == 64 + 2 * 32
+    # DenseNet-B: BN, ReLU, 1x1 conv to 4k = 128, BN, ReLU, 3x3 conv to k
+    convs = {layer.name: tuple(layer.kernel.shape) for layer in b.layers
+             if isinstance(layer, keras.layers.Conv2D)}
+    assert convs == {"conv2_block1_1_conv": (1, 1, 64, 128),
+                     "conv2_block1_2_conv": (3, 3, 128, 32),
+                     "conv2_block2_1_conv": (1, 1, 96, 128),
+                     "conv2_block2_2_conv": (3, 3, 128, 32)}
+    # 4 parameters per channel in each BN (gamma, beta, moving mean, var)
+    bn = 4 * (64 + 128 + 96 + 128)
+    assert b.count_params() == bn + 64 * 128 + 9 * 128 * 32 \
+        + 96 * 128 + 9 * 128 * 32
+    without = 4 * (64 + 96) + 9 * 64 * 32 + 9 * 96 * 32
+    assert plain.count_params() == without
+    # the layers match keras.applications.DenseNet121's, name for name
+    ref = keras.applications.DenseNet121(weights=None,
+                                         input_shape=(64, 64, 3))
+    ref_counts = {layer.name: layer.count_params() for layer in ref.layers}
+    for layer in b.layers[1:]:
+        assert ref_counts[layer.name] == layer.count_params(), layer.name
+
+
+@pytest.mark.parametrize("kwargs, error, text", [
+    (dict(layers_count=0), ValueError, "layers_count"),
+    (dict(growth_rate=0), ValueError, "growth_rate"),
+    (dict(bottleneck="yes"), TypeError, "bottleneck"),
+])
+def test_dense_block_bad_arguments(kwargs, error, text):
+    args = dict(layers_count=2, growth_rate=8) | kwargs
+    with pytest.raises(error, match=text):
+        models.dense_block(keras.Input((8, 8, 4)), **args)
+
+
 # ------------------------------------------------ chapters 10-11
 
 
