@@ -2,8 +2,8 @@
 
 Chapter 06 writes each augmentation from its formula and then compares
 it with the Keras layer: flip, random crop, rotation, colour jitter,
-cutout, Mixup and CutMix. Every function takes a batch of float images
-(N, H, W, C), NHWC, and a random source `rng`, one of
+cutout, Mixup, CutMix and RandAugment. Every function takes a batch of
+float images (N, H, W, C), NHWC, and a random source `rng`, one of
 - an int seed or a (2,) integer seed tensor: stateless draws, the same
   for the same seed (a tf.data pipeline can hand every batch its own
   seed, e.g. from tf.data.Dataset.random);
@@ -222,7 +222,9 @@ def sample_bilinear(images, ys, xs):
     tf = _tf()
     images = _images(images)
     ys, xs = _positions(ys, xs, images)
-    height, width = tf.shape(images)[1], tf.shape(images)[2]
+    n, height, width, channels = (tf.shape(images)[k] for k in range(4))
+    pixels = tf.reshape(images, [-1, channels])  # one row per pixel
+    first = (tf.range(n) * height * width)[:, None, None]  # image's row 0
     y0, x0 = tf.floor(ys), tf.floor(xs)
     out = 0.0
     for dy in (0, 1):
@@ -232,10 +234,9 @@ def sample_bilinear(images, ys, xs):
             inside = (y >= 0) & (x >= 0) & \
                 (y <= tf.cast(height - 1, y.dtype)) & \
                 (x <= tf.cast(width - 1, x.dtype))
-            index = tf.stack([
-                tf.clip_by_value(tf.cast(y, tf.int32), 0, height - 1),
-                tf.clip_by_value(tf.cast(x, tf.int32), 0, width - 1)], -1)
-            values = tf.gather_nd(images, index, batch_dims=1)
+            row = tf.clip_by_value(tf.cast(y, tf.int32), 0, height - 1)
+            col = tf.clip_by_value(tf.cast(x, tf.int32), 0, width - 1)
+            values = tf.gather(pixels, first + row * width + col)
             out += values * (weight * tf.cast(inside, tf.float32))[..., None]
     return out
 
@@ -460,3 +461,104 @@ def cutmix(images, labels, rng, alpha=1.0):
     boxes = cutmix_boxes(gen, n, tf.shape(images)[1], tf.shape(images)[2],
                          alpha)
     return paste(images, labels, boxes, partners(gen, n))
+
+
+# RandAugment's operations, each at a magnitude fraction f = M / 10 in [0, 1]
+# and with a sign s = +-1 drawn per image for the ones that have a direction.
+RAND_AUGMENT_OPS = ("identity", "rotate", "shift_x", "shift_y",
+                    "brightness", "contrast", "solarize", "posterize")
+
+
+def _magnitude(m):
+    try:
+        m = real_number(m, "m")
+    except ValueError:
+        m = -1.0
+    if not 0 <= m <= 10:
+        raise ValueError(f"m must be a magnitude in [0, 10] (RandAugment's "
+                         f"scale), got {m!r}")
+    return m
+
+
+def rand_augment_op(images, op: str, m, signs=None):
+    """One RandAugment operation on a batch (N, H, W, C) in [0, 1], at
+    magnitude m in [0, 10] (f = m / 10) and direction signs (N,) of +-1
+    (default +1):
+      identity    x
+      rotate      by s * 30 f degrees (bilinear, corners 0)
+      shift_x/y   by s * round(0.3 f W) (or H) pixels, the gap filled with 0
+      brightness  x * (1 + 0.9 s f), clipped to [0, 1]
+      contrast    mean + (1 + 0.9 s f) (x - mean), per image, clipped
+      solarize    1 - x where x > 1 - f, else x
+      posterize   keep 8 - round(4 f) bits of the 8-bit value
+    Magnitude 0 leaves every image as it is.
+    """
+    tf = _tf()
+    images = _images(images)
+    if op not in RAND_AUGMENT_OPS:
+        raise ValueError(f"op must be one of {', '.join(RAND_AUGMENT_OPS)}; "
+                         f"got {op!r}")
+    f = _magnitude(m) / 10
+    n = tf.shape(images)[0]
+    signs = tf.ones([n]) if signs is None else \
+        tf.cast(float_tensor(signs, "signs"), tf.float32)
+    _one_per_image(signs, images, "signs", "sign")
+    if op == "identity" or f == 0:
+        return images
+    if op == "rotate":
+        return rotate(images, None, angles=30 * f * signs)
+    if op in ("shift_x", "shift_y"):
+        axis = 2 if op == "shift_x" else 1
+        size = images.shape[axis]
+        most = round(0.3 * f * size)  # whole pixels
+        step = tf.cast(signs, tf.int32) * most  # per image, +-most
+        pads = [[0, 0]] * 4
+        pads[axis] = [most, most]
+        padded = tf.pad(images, pads)  # zeros fill the gap
+        rows = most - step[:, None] + tf.range(size)[None, :]  # (N, size)
+        return tf.gather(padded, rows, axis=axis, batch_dims=1)
+    if op == "brightness":
+        return tf.clip_by_value(images * _per_image(1 + 0.9 * signs * f),
+                                0.0, 1.0)
+    if op == "contrast":
+        mean = tf.reduce_mean(images, axis=(1, 2, 3), keepdims=True)
+        factor = _per_image(1 + 0.9 * signs * f)
+        return tf.clip_by_value(mean + factor * (images - mean), 0.0, 1.0)
+    if op == "solarize":
+        return tf.where(images > 1 - f, 1 - images, images)
+    drop = 2.0 ** round(4 * f)  # posterize: 8-bit values in steps of drop
+    return tf.floor(tf.round(images * 255) / drop) * drop / 255
+
+
+def rand_augment(images, rng, n=2, m=9, ops=RAND_AUGMENT_OPS):
+    """RandAugment from scratch: apply n operations to every image, each
+    picked uniformly at random (with repeats) from `ops`, all at the one
+    magnitude m in [0, 10] (see rand_augment_op), with a random direction
+    per image. Images (N, H, W, C) in [0, 1]; each image draws its own
+    operations (keras.layers.RandAugment draws them once per batch).
+
+    Every listed operation is computed on the whole batch and each image
+    keeps the one it drew: simple and batched, at len(ops) times the work
+    of one operation.
+    """
+    tf = _tf()
+    images = _images(images)
+    _in_unit_range(images)
+    n_ops = nonnegative_int(n, "n")
+    m = _magnitude(m)
+    if isinstance(ops, str) or not ops or \
+            any(op not in RAND_AUGMENT_OPS for op in ops):
+        raise ValueError(f"ops must be a non-empty sequence of names from "
+                         f"{', '.join(RAND_AUGMENT_OPS)}; got {ops!r}")
+    gen = _random(rng)
+    batch = tf.shape(images)[0]
+    x = images
+    for _ in range(n_ops):
+        picked = gen.uniform([batch], 0, len(ops), dtype=tf.int32)
+        signs = tf.where(gen.uniform([batch]) < 0.5, -1.0, 1.0)
+        out = tf.zeros_like(x)
+        for k, op in enumerate(ops):
+            chosen = _per_image(tf.cast(picked == k, tf.float32))
+            out += chosen * rand_augment_op(x, op, m, signs)
+        x = out
+    return x

@@ -264,3 +264,98 @@ def test_source_lines_fit_the_book_column():
 
     for line in inspect.getsource(A).splitlines():
         assert len(line) <= 80, line
+
+
+# ------------------------------------------------------------ RandAugment
+
+
+def grey_levels(n=3, h=8, w=8):
+    """Images whose pixels are whole 8-bit levels k / 255, as a loaded
+    uint8 image scaled to [0, 1] would be."""
+    levels = np.random.default_rng(3).integers(0, 256, (n, h, w, 1))
+    return (levels / 255).astype("float32")
+
+
+def test_rand_augment_magnitude_zero_or_no_ops_keeps_the_images():
+    x = grey_levels()
+    for op in A.RAND_AUGMENT_OPS:
+        np.testing.assert_array_equal(A.rand_augment_op(x, op, 0), x)
+    np.testing.assert_allclose(A.rand_augment(x, 1, n=3, m=0), x, atol=1e-6)
+    np.testing.assert_array_equal(A.rand_augment(x, 1, n=0, m=9), x)
+
+
+def test_rand_augment_ops_follow_their_formulas():
+    x = grey_levels(n=2)
+    signs = np.array([1.0, -1.0], "float32")
+    # shift_x by round(0.3 * 0.5 * 8) = 1 pixel: right for +1, left for -1
+    out = A.rand_augment_op(x, "shift_x", 5, signs).numpy()
+    np.testing.assert_allclose(out[0, :, 1:], x[0, :, :-1], atol=1e-6)
+    np.testing.assert_array_equal(out[0, :, 0], 0)
+    np.testing.assert_allclose(out[1, :, :-1], x[1, :, 1:], atol=1e-6)
+    out = A.rand_augment_op(x, "shift_y", 5, signs).numpy()
+    np.testing.assert_allclose(out[0, 1:], x[0, :-1], atol=1e-6)
+    out = A.rand_augment_op(x, "brightness", 10, signs).numpy()
+    np.testing.assert_allclose(out[1], 0.1 * x[1], rtol=1e-5)
+    np.testing.assert_allclose(out[0], np.minimum(1.9 * x[0], 1), rtol=1e-5)
+    out = A.rand_augment_op(x, "solarize", 4).numpy()
+    np.testing.assert_allclose(out, np.where(x > 0.6, 1 - x, x), atol=1e-6)
+    np.testing.assert_allclose(A.rand_augment_op(x, "rotate", 10, signs),
+                               A.rotate(x, None, angles=[30, -30]),
+                               atol=1e-6)
+    mean = x.mean(axis=(1, 2, 3), keepdims=True)
+    np.testing.assert_allclose(A.rand_augment_op(x, "contrast", 5, signs),
+                               np.clip(mean + (1 + 0.45 * signs[:, None,
+                                       None, None]) * (x - mean), 0, 1),
+                               atol=1e-6)
+
+
+def test_posterize_keeps_8_minus_round_4f_bits():
+    x = np.linspace(0, 1, 256, dtype="float32").reshape(1, 16, 16, 1)
+    for m, bits in [(0, 8), (2, 7), (5, 6), (9, 4), (10, 4)]:
+        out = A.rand_augment_op(x, "posterize", m).numpy()
+        assert len(np.unique(out)) == 2 ** bits, m
+        assert np.all(out <= x + 1e-6)  # levels are rounded down
+
+
+def test_rand_augment_gives_each_image_one_of_the_single_op_results():
+    x = grey_levels(n=64)
+    ops = ("identity", "solarize", "posterize")  # none has a direction
+    out = A.rand_augment(x, 5, n=1, m=8, ops=ops).numpy()
+    singles = [A.rand_augment_op(x, op, 8).numpy() for op in ops]
+    which = [[np.allclose(out[k], s[k], atol=1e-6) for s in singles]
+             for k in range(len(x))]
+    assert all(any(row) for row in which)
+    # every op was drawn for some image (64 draws from 3 choices)
+    assert all(any(row[j] and not any(np.delete(row, j)) for row in which)
+               for j in range(len(ops)))
+
+
+def test_rand_augment_repeats_for_a_seed_and_runs_in_a_dataset_map():
+    x = grey_levels(n=8)
+    np.testing.assert_array_equal(A.rand_augment(x, 3), A.rand_augment(x, 3))
+    assert not np.array_equal(A.rand_augment(x, 3), A.rand_augment(x, 4))
+    gen = tf.random.Generator.from_seed(2)
+    ds = tf.data.Dataset.from_tensor_slices(x).batch(4).map(
+        lambda b: A.rand_augment(b, gen, n=2, m=9))
+    out = np.concatenate([b.numpy() for b in ds])
+    assert out.shape == x.shape and 0 <= out.min() and out.max() <= 1
+
+
+def test_rand_augment_refuses_bad_arguments():
+    x = grey_levels()
+    with pytest.raises(ValueError, match="magnitude in \\[0, 10\\]"):
+        A.rand_augment(x, 1, m=11)
+    with pytest.raises(ValueError, match="magnitude"):
+        A.rand_augment_op(x, "rotate", -1)
+    with pytest.raises(ValueError, match="n must be"):
+        A.rand_augment(x, 1, n=-1)
+    with pytest.raises(ValueError, match="ops must be"):
+        A.rand_augment(x, 1, ops=("rotate", "shear"))
+    with pytest.raises(ValueError, match="ops must be"):
+        A.rand_augment(x, 1, ops="rotate")
+    with pytest.raises(ValueError, match="op must be one of"):
+        A.rand_augment_op(x, "blur", 5)
+    with pytest.raises(ValueError, match="outside \\[0, 1\\]"):
+        A.rand_augment(x * 255, 1)
+    with pytest.raises(ValueError, match="one sign per image"):
+        A.rand_augment_op(x, "rotate", 5, signs=[1.0])
