@@ -55,6 +55,17 @@ $(STAMP): pyproject.toml constraints.txt
 	rm -f $(VENV)/.installed-*
 	touch $@
 
+## make bench-lenet: chapter 05's LeNet-5 recipe trained under five seeds, each a fresh
+## kernel running the chapter down to its accuracy check (tools/seed_spread.py); prints
+## the test accuracy per seed with mean and spread and writes benchmarks/lenet_seeds.json.
+## A benchmark, not a test (~6 min on 2 cores); it fails if any seed misses 99.0 %.
+BENCH_SEEDS ?= 1 2 3 4 5
+.PHONY: bench-lenet
+bench-lenet: $(STAMP) assets
+	$(BIN)/python -m tools.seed_spread chapters/05_lenet_mnist.ipynb --seeds $(BENCH_SEEDS) \
+	  --value test_acc --value train_acc --until "assert test_acc" \
+	  --report benchmarks/lenet_seeds.json
+
 ## make test-oldest: unit tests and every notebook (nbval) on the OLDEST supported set,
 ## as on Colab: full tensorflow 2.19, keras 3.10, numpy 2.0 (constraints-oldest.txt), in
 ## .venv-oldest (needs a Python 3.11: PYTHON_OLDEST). No book build, no browser (the

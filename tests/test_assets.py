@@ -32,6 +32,27 @@ def test_mnist_matches_the_canonical_dataset():
                                              5421, 5918, 6265, 5851, 5949]
     assert np.bincount(y_test).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
     assert y_train[:5].tolist() == [5, 0, 4, 1, 9] and y_test[:5].tolist() == [7, 2, 1, 0, 4]
+    assert data.array_digest(x_train, y_train, x_test, y_test) == data.MNIST_SHA256
+    for x, (mean, std) in zip((x_train, x_test), data.KERAS_MNIST_PIXEL_STATS):
+        pixels = x.astype(np.float64)
+        assert np.isclose(pixels.mean(), mean, rtol=1e-12, atol=0)
+        assert np.isclose(pixels.std(), std, rtol=1e-12, atol=0)
+
+
+def test_array_digest_sees_order_dtype_and_layout():
+    a = np.arange(6, dtype=np.uint8).reshape(2, 3)
+    assert data.array_digest(a) == data.array_digest(np.asfortranarray(a))  # C order bytes
+    assert data.array_digest(a) != data.array_digest(a.T)
+    assert data.array_digest(a) != data.array_digest(a.astype(np.int16))
+    assert data.array_digest(a, a[:1]) != data.array_digest(a[:1], a)
+    with pytest.raises(TypeError, match="NumPy arrays"):
+        data.array_digest([1, 2, 3])
+
+
+def test_load_mnist_refuses_arrays_that_differ(monkeypatch):
+    monkeypatch.setattr(data, "MNIST_SHA256", "0" * 64)
+    with pytest.raises(ValueError, match="fetch mnist"):
+        data.load_mnist()
 
 
 def test_fashion_mnist_matches_the_canonical_dataset():
