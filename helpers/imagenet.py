@@ -6,6 +6,7 @@ Used from chapter 11 on, wherever a pretrained model classifies a photo.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
@@ -39,18 +40,32 @@ def decode_predictions(preds, top: int = 5) -> list[list[tuple[str, str, float]]
     return [[(*names[i], float(p[i])) for i in row] for p, row in zip(preds, order)]
 
 
-def center_square(image, size: int = 224) -> np.ndarray:
-    """The largest centred square of an (H, W, 3) image, resized to size x size
-    (bilinear), as float32 in the image's own range: the usual ImageNet crop."""
+def crop_square(image, size: int, side: Callable[[int], int], *,
+                method: str = "bilinear", round_up: bool = False) -> np.ndarray:
+    """A centred square of an (H, W, 3) image, resized to size x size, as float32.
+
+    ``side(min(H, W))`` gives the square's side in pixels; ``round_up`` moves an odd
+    leftover pixel to the top/left margin instead of the bottom/right. Shared by
+    :func:`center_square` and :func:`helpers.pretrained.lite0_crop`.
+    """
     import tensorflow as tf
 
     image = np.asarray(image)
     if image.ndim != 3 or image.shape[-1] != 3:
-        raise ValueError(f"expected an (H, W, 3) image, got shape {image.shape}")
+        raise ValueError(f"expected one (H, W, 3) RGB image, got shape {image.shape}")
     if isinstance(size, bool) or not isinstance(size, int) or size < 1:
         raise ValueError(f"size must be a positive int, got {size!r}")
     h, w = image.shape[:2]
-    s = min(h, w)
-    top, left = (h - s) // 2, (w - s) // 2
+    s = side(min(h, w))
+    if s < 1:
+        raise ValueError(f"image of {h}x{w} pixels is too small to crop")
+    extra = 1 if round_up else 0
+    top, left = (h - s + extra) // 2, (w - s + extra) // 2
     crop = image[top:top + s, left:left + s].astype("float32")
-    return tf.image.resize(crop, (size, size)).numpy()
+    return tf.image.resize(crop, (size, size), method=method).numpy()
+
+
+def center_square(image, size: int = 224) -> np.ndarray:
+    """The largest centred square of an (H, W, 3) image, resized to size x size
+    (bilinear), as float32 in the image's own range: the usual ImageNet crop."""
+    return crop_square(image, size, lambda shorter: shorter)

@@ -469,20 +469,12 @@ def lite0_crop(image, size: int = 224) -> np.ndarray:
     interpolation, as float32 in the image's range. Feed a stack of them to
     :func:`lite0_preprocess`. Chapter 11 uses it.
     """
-    import tensorflow as tf
+    from helpers import imagenet
 
-    image = np.asarray(image)
-    if image.ndim != 3 or image.shape[-1] != 3:
-        raise ValueError(f"expected one (H, W, 3) RGB image, got shape {image.shape}")
-    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-        raise ValueError(f"size must be a positive int, got {size!r}")
-    h, w = image.shape[:2]
-    side = int(size / (size + LITE0_CROP_PADDING) * min(h, w))
-    if side < 1:
-        raise ValueError(f"image of {h}x{w} pixels is too small to crop")
-    top, left = (h - side + 1) // 2, (w - side + 1) // 2
-    crop = image[top:top + side, left:left + side].astype("float32")
-    return tf.image.resize(crop, (size, size), method="bicubic").numpy()
+    def side(shorter: int) -> int:
+        return int(size / (size + LITE0_CROP_PADDING) * shorter)
+
+    return imagenet.crop_square(image, size, side, method="bicubic", round_up=True)
 
 
 class Lite0Reference(NamedTuple):
