@@ -56,11 +56,14 @@ class PixelRun:
     """What :func:`optimise_pixels` returns: the final image and the loss
     curves (one list per loss name, plus ``"total"``), recorded every step;
     ``evaluations`` counts the computations of the loss and its gradient
-    (one per step for Adam, one or more per iteration for L-BFGS)."""
+    (one per step for Adam, one or more per iteration for L-BFGS), and
+    ``evaluated`` holds, for every entry of the history, how many had been
+    made when it was recorded (so a curve can be drawn against evaluations)."""
 
     image: np.ndarray
     history: dict[str, list[float]] = field(default_factory=dict)
     evaluations: int | None = None
+    evaluated: list[int] = field(default_factory=list)
 
 
 def _check_start(start) -> np.ndarray:
@@ -194,7 +197,8 @@ def optimise_pixels(
     history: dict[str, list[float]] = {}
     for _ in range(steps):
         _record(history, names, *step())
-    return PixelRun(image.numpy(), history, evaluations=steps)
+    return PixelRun(image.numpy(), history, evaluations=steps,
+                    evaluated=list(range(1, steps + 1)))
 
 
 def optimise_pixels_lbfgs(
@@ -247,10 +251,12 @@ def optimise_pixels_lbfgs(
         return last["total"], last["gradient"]
 
     history: dict[str, list[float]] = {}
+    evaluated: list[int] = []
 
     def record(x: np.ndarray) -> None:
         evaluate(x)
         _record(history, names, last["total"], last["parts"])
+        evaluated.append(evaluations)
 
     x0 = image_start.astype(np.float64).ravel()
     record(x0)
@@ -259,4 +265,5 @@ def optimise_pixels_lbfgs(
         bounds=None if bounds is None else Bounds(*bounds),
         options={"maxiter": steps, "maxfun": 4 * steps, "maxcor": memory})
     image = result.x.reshape(shape).astype(np.float32)
-    return PixelRun(image, history, evaluations=evaluations)
+    return PixelRun(image, history, evaluations=evaluations,
+                    evaluated=evaluated)

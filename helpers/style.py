@@ -273,4 +273,4 @@ def stylise(
     else:
         run = optimise_pixels_lbfgs(losses, first[None], steps=steps,
                                     value_range=(0.0, 1.0))
-    return PixelRun(run.image[0], run.history, run.evaluations)
+    return PixelRun(run.image[0], run.history, run.evaluations, run.evaluated)

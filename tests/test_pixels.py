@@ -82,11 +82,17 @@ def test_lbfgs_reaches_a_target_in_few_iterations_and_records_every_term():
     assert run.image.dtype == np.float32 and run.image.shape == target.shape
     assert np.all(start == 0), "the start image must not be changed"
     assert run.evaluations >= len(run.history["total"]) - 1  # >= 1 per iteration
+    # one count per history entry, starting at 1 (the start), never falling,
+    # rising by at least 1 per iteration and ending at the total
+    assert len(run.evaluated) == len(run.history["total"])
+    assert run.evaluated[0] == 1 and run.evaluated[-1] <= run.evaluations
+    assert all(b > a for a, b in zip(run.evaluated, run.evaluated[1:]))
 
 
 def test_adam_counts_one_evaluation_per_step():
     run = optimise_pixels(lambda x: tf.reduce_sum(x ** 2), np.ones((1, 2, 2, 1)), steps=7)
     assert run.evaluations == 7
+    assert run.evaluated == [1, 2, 3, 4, 5, 6, 7]
 
 
 def test_lbfgs_history_matches_the_final_image():
