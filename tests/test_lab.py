@@ -280,7 +280,11 @@ def test_lab_renders_the_chapter_in_chromium(lab: Lab, tmp_path: Path) -> None:
             heading = page.locator(".jp-NotebookPanel .jp-RenderedMarkdown h1").first
             heading.wait_for(timeout=60_000)
             assert heading.inner_text().rstrip("¶ \n") == title
-            assert page.locator(".jp-NotebookPanel .jp-Cell").count() > 1
+            # JupyterLab attaches the cells one after another: wait for more than
+            # the title cell rather than counting the moment the heading shows
+            page.wait_for_function(
+                "document.querySelectorAll('.jp-NotebookPanel .jp-Cell').length > 1",
+                timeout=60_000)
         finally:
             context.close()
     assert not errors, errors
