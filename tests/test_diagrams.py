@@ -1,4 +1,4 @@
-"""The SVG diagrams in img/: reproducible from tools/diagrams.py and phone-readable.
+"""The SVG diagrams in img/: reproducible from tools/diagrams/ and phone-readable.
 
 If the first test fails, regenerate with ``python -m tools.diagrams`` and commit img/.
 """
