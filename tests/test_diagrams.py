@@ -135,7 +135,8 @@ def test_number_formatting():
 
 ARCHITECTURES = ["vgg_block", "nin_block", "inception_module", "residual_blocks",
                  "dense_block", "depthwise_separable", "inverted_residual",
-                 "channel_shuffle", "compound_scaling", "transfer_learning"]
+                 "channel_shuffle", "compound_scaling", "transfer_learning",
+                 "unet", "detector_head"]
 
 
 def _desc(name: str) -> str:
@@ -372,6 +373,109 @@ def test_transfer_learning_counts_the_frozen_models_trainable_parameters():
         assert title in texts
     assert texts.count("frozen") == 3  # two frozen boxes and the legend
     assert "inference mode" in _desc("transfer_learning")
+
+
+# ------------------------------------------------------------ Part V diagrams
+
+def test_the_part_five_diagrams_are_registered_in_their_part():
+    from tools.diagrams import part5_segmentation_detection as part5
+
+    for name in ("transposed_conv", "unet", "detector_head"):
+        assert diagrams.DIAGRAMS[name].__module__ == part5.__name__
+        assert (diagrams.IMG_DIR / f"{name}.svg").exists()
+
+
+def _transposed_by_gathering(x: np.ndarray, k: np.ndarray, s: int
+                             ) -> np.ndarray:
+    """Each output cell gathers x[i, j]·k[p − s·i, q − s·j] (no stamping)."""
+    side = (np.array(x.shape) - 1) * s + np.array(k.shape)
+    out = np.zeros(side, int)
+    for p in range(side[0]):
+        for q in range(side[1]):
+            out[p, q] = sum(x[i, j] * k[p - s * i, q - s * j]
+                            for i in range(x.shape[0])
+                            for j in range(x.shape[1])
+                            if 0 <= p - s * i < k.shape[0]
+                            and 0 <= q - s * j < k.shape[1])
+    return out
+
+
+def test_transposed_conv2d_stamps_by_hand_and_agrees_with_gathering():
+    from tools.diagrams.part5_segmentation_detection import transposed_conv2d
+
+    row = transposed_conv2d(np.array([[1, 1]]), np.array([[1, 1, 1]]), 2)
+    assert row.tolist() == [[1, 1, 2, 1, 1]]  # the middle cell gets two copies
+    rng = np.random.default_rng(0)
+    for s in (1, 2, 3):
+        x, k = rng.integers(-3, 4, (3, 2)), rng.integers(-3, 4, (2, 4))
+        np.testing.assert_array_equal(transposed_conv2d(x, k, s),
+                                      _transposed_by_gathering(x, k, s))
+
+
+def _sized(name: str, size: str) -> list[str]:
+    return ["".join(el.itertext()) for el in _root(name).iter(f"{SVG_NS}text")
+            if el.get("font-size") == size]
+
+
+def test_transposed_conv_draws_the_summed_output_and_the_overlap_count():
+    cells = [int(t) for t in _sized("transposed_conv", "20") if t.isdigit()]
+    x, k = np.reshape(cells[:4], (2, 2)), np.reshape(cells[4:], (3, 3))
+    drawn_y = [int(t) for t in _sized("transposed_conv", "18")]
+    assert drawn_y == _transposed_by_gathering(x, k, 2).ravel().tolist()
+    count = [int(t) for t in _sized("transposed_conv", "16") if t.isdigit()]
+    ones = _transposed_by_gathering(np.ones((2, 2), int),
+                                    np.ones((3, 3), int), 2)
+    assert count == ones.ravel().tolist() and set(count) == {1, 2, 4}
+    stamps = [t for t in _texts("transposed_conv") if t.endswith("·K")]
+    assert stamps == [f"{v}·K" for v in x.ravel()]
+    assert "output: (2 − 1)·2 + 3 = 5" in _texts("transposed_conv")
+    assert "checkerboard" in _desc("transposed_conv")
+
+
+def test_unet_halves_down_doubles_up_and_copies_across():
+    texts = _texts("unet")
+    levels = [(64, 16), (32, 32), (16, 64)]
+    for side, c in levels:
+        assert texts.count(f"{side} × {side} × {c}") == 2  # encoder and decoder
+        assert f"copy {side} × {side} × {c}" in texts
+    assert "8 × 8 × 128" in texts  # the bottom: 64 / 2³ px, 16 · 2³ channels
+    assert "64 × 64 × 3" in texts and "64 × 64 × 6" in texts  # input size out
+    assert texts.count("max pool") == 3 and texts.count("up-conv") == 3
+    assert texts.count("3×3 conv ×2") == 4
+    assert texts.count("concat, conv ×2") == 3
+    skips = [el for el in _root("unet").iter(f"{SVG_NS}line")
+             if el.get("stroke") == diagrams.OKABE_ITO["blue"]
+             and el.get("stroke-dasharray")]
+    assert len(skips) == 3 + 1  # three skips and the legend's sample
+    assert all(el.get("y1") == el.get("y2") for el in skips)  # straight across
+
+
+def test_detector_head_counts_anchors_and_head_channels():
+    texts = _texts("detector_head")
+    a, classes, cells = 3, 5, 64 // 2**3
+    assert f"{cells}·{cells}·{a} = {cells * cells * a} anchors" in texts
+    assert f"3×3 conv, {a}·({classes} + 1) = {a * (classes + 1)}" in texts
+    assert f"3×3 conv, {a}·4 = {a * 4}" in texts
+    assert f"8 × 8 × {a * (classes + 1)}" in texts
+    assert f"8 × 8 × {a * 4}" in texts
+    assert f"{a} × {classes + 1} = {a * (classes + 1)} scores" in texts
+    assert texts[texts.index("bg"):texts.index("bg") + classes + 1] == [
+        "bg", *map(str, range(1, classes + 1))]
+    root = _root("detector_head")
+    anchor_colours = {diagrams.OKABE_ITO[c]
+                      for c in ("vermillion", "blue", "green")}
+    outlines = [r for r in root.iter(f"{SVG_NS}rect")
+                if r.get("stroke") in anchor_colours
+                and r.get("fill") == "none"]
+    drawn = outlines[:a]  # on the image; then one small copy per row of numbers
+    assert len(outlines) == a + 2 * a  # and one per row of the two grids
+    centres = {(float(r.get("x")) + float(r.get("width")) / 2,
+                float(r.get("y")) + float(r.get("height")) / 2) for r in drawn}
+    assert len(centres) == 1  # all anchors of a location share its centre
+    ratios = [float(r.get("width")) / float(r.get("height")) for r in drawn]
+    np.testing.assert_allclose(ratios, [1, 2, 0.5], rtol=1e-3)  # 0.01 units
+    areas = [float(r.get("width")) * float(r.get("height")) for r in drawn]
+    np.testing.assert_allclose(areas, areas[0], rtol=1e-3)  # one size, 3 shapes
 
 
 # ------------------------------------------------------- PNG copies (reader notebooks)
