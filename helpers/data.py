@@ -364,6 +364,60 @@ def _textures() -> list[np.ndarray]:
             for n in ("brick", "grass", "gravel")]
 
 
+def _background(rng: np.random.Generator, textures: list[np.ndarray], half: str,
+                size: int) -> np.ndarray:
+    """A random crop of a random texture from its ``half``, resized to ``size``
+    square and tinted a random colour: (size, size, 3) float32 in [0, 1]."""
+    from PIL import Image
+
+    tex = textures[rng.integers(len(textures))]
+    rows = tex.shape[0] // 2
+    tex = tex[:rows] if half == "top" else tex[rows:]
+    side = int(rng.integers(min(rows, tex.shape[1]) // 2, min(rows, tex.shape[1]) + 1))
+    r0 = rng.integers(tex.shape[0] - side + 1)
+    c0 = rng.integers(tex.shape[1] - side + 1)
+    crop = Image.fromarray(tex[r0:r0 + side, c0:c0 + side])
+    grey = np.asarray(crop.resize((size, size), Image.Resampling.BILINEAR))
+    tint = rng.uniform(0.35, 1.0, 3).astype(np.float32)
+    return grey[..., None] * tint
+
+
+def _scaled_cutout(cut: np.ndarray, side: int, flip: bool) -> np.ndarray:
+    """An RGBA uint8 cut-out resized to ``side`` square (mirrored left-right if
+    ``flip``): (side, side, 4) float32 in [0, 1]."""
+    from PIL import Image
+
+    im = Image.fromarray(cut[:, ::-1] if flip else cut)
+    return np.asarray(im.resize((side, side), Image.Resampling.BILINEAR),
+                      np.float32) / 255
+
+
+def _paste(canvas: np.ndarray, rgba: np.ndarray, y: int, x: int) -> None:
+    """Alpha-blend ``rgba`` (h, w, 4) over ``canvas`` (H, W, 3) at row y, column x,
+    in place (both float in [0, 1])."""
+    h, w = rgba.shape[:2]
+    alpha = rgba[..., 3:]
+    patch = canvas[y:y + h, x:x + w]
+    canvas[y:y + h, x:x + w] = alpha * rgba[..., :3] + (1 - alpha) * patch
+
+
+def _to_uint8(image: np.ndarray) -> np.ndarray:
+    return np.clip(np.round(image * 255), 0, 255).astype(np.uint8)
+
+
+def _check_cutouts(cutouts: object) -> np.ndarray:
+    cutouts = np.asarray(cutouts)
+    if cutouts.ndim != 4 or cutouts.shape[-1] != 4 or cutouts.dtype != np.uint8:
+        raise ValueError(f"expected (N, H, W, 4) uint8 RGBA cut-outs, got"
+                         f" {cutouts.dtype} {cutouts.shape}")
+    return cutouts
+
+
+def _check_half(half: object) -> None:
+    if half not in ("top", "bottom"):
+        raise ValueError(f"half must be 'top' or 'bottom', got {half!r}")
+
+
 def composite(cutouts: np.ndarray, *, size: int, half: str, seed: int) -> np.ndarray:
     """Paste each RGBA cut-out on a random background: (N, S, S, 4) → (N, size, size, 3).
 
@@ -373,37 +427,19 @@ def composite(cutouts: np.ndarray, *, size: int, half: str, seed: int) -> np.nda
     object is scaled to 55-90 % of the image, placed at random and flipped left-right
     half of the time. Returns uint8 RGB.
     """
-    from PIL import Image
-
-    cutouts = np.asarray(cutouts)
-    if cutouts.ndim != 4 or cutouts.shape[-1] != 4 or cutouts.dtype != np.uint8:
-        raise ValueError(f"expected (N, H, W, 4) uint8 RGBA cut-outs, got"
-                         f" {cutouts.dtype} {cutouts.shape}")
+    cutouts = _check_cutouts(cutouts)
     _check_size(size)
-    if half not in ("top", "bottom"):
-        raise ValueError(f"half must be 'top' or 'bottom', got {half!r}")
+    _check_half(half)
     rng = np.random.default_rng(seed)
     textures = _textures()
     out = np.empty((len(cutouts), size, size, 3), np.uint8)
     for i, cut in enumerate(cutouts):
-        tex = textures[rng.integers(len(textures))]
-        rows = tex.shape[0] // 2
-        tex = tex[:rows] if half == "top" else tex[rows:]
-        side = int(rng.integers(min(rows, tex.shape[1]) // 2, min(rows, tex.shape[1]) + 1))
-        r0 = rng.integers(tex.shape[0] - side + 1)
-        c0 = rng.integers(tex.shape[1] - side + 1)
-        crop = Image.fromarray(tex[r0:r0 + side, c0:c0 + side])
-        grey = np.asarray(crop.resize((size, size), Image.Resampling.BILINEAR))
-        tint = rng.uniform(0.35, 1.0, 3).astype(np.float32)
-        background = grey[..., None] * tint
+        background = _background(rng, textures, half, size)
         obj = int(size * rng.uniform(0.55, 0.9))
-        im = Image.fromarray(cut[:, ::-1] if rng.random() < 0.5 else cut)
-        fg = np.asarray(im.resize((obj, obj), Image.Resampling.BILINEAR), np.float32) / 255
+        fg = _scaled_cutout(cut, obj, bool(rng.random() < 0.5))
         y, x = (int(v) for v in rng.integers(0, size - obj + 1, 2))
-        alpha = fg[..., 3:]
-        patch = background[y:y + obj, x:x + obj]
-        background[y:y + obj, x:x + obj] = alpha * fg[..., :3] + (1 - alpha) * patch
-        out[i] = np.clip(np.round(background * 255), 0, 255).astype(np.uint8)
+        _paste(background, fg, y, x)
+        out[i] = _to_uint8(background)
     return out
 
 
@@ -461,3 +497,4 @@ def load_stamp_scenes(size: int = 96, *, copies: int = 2, test_copies: int = 2,
         parts += [x, cut.labels[idx], idx]
     return StampScenes(parts[0], parts[1], parts[3], parts[4], parts[2], parts[5],
                        cut.classes, cut.names)
+
