@@ -501,7 +501,7 @@ def load_stamp_scenes(size: int = 96, *, copies: int = 2, test_copies: int = 2,
                        cut.classes, cut.names)
 
 
-# ------------------------------------------------------------ chapters 15 and 16
+# ----------------------------------------------------------- chapters 15 and 16
 # Several cut-outs per scene, later ones in front: every pixel's class and every
 # object's box follow from the alpha channels, so the labels are exact.
 
@@ -509,6 +509,8 @@ def load_stamp_scenes(size: int = 96, *, copies: int = 2, test_copies: int = 2,
 ALPHA_OWNS = 0.5
 #: the most cut-outs :func:`load_stamp_multiscenes` puts in one scene
 MAX_OBJECTS = 16
+#: how many times a scene is drawn before the drop rule is called too strict
+_ATTEMPTS = 100
 
 
 def _check_fraction(value: object, name: str) -> float:
@@ -557,8 +559,7 @@ def layer_scene(background: np.ndarray,
     if len(layers) > 255:
         raise ValueError(f"at most 255 layers fit a uint8 instance mask, got"
                          f" {len(layers)}")
-    owner = np.full((height, width), -1, np.int32)
-    area = np.zeros(len(layers), np.int64)
+    checked = []
     for k, layer in enumerate(layers):
         if len(layer) != 3:
             raise ValueError("each layer must be a tuple (rgba, y, x)")
@@ -574,9 +575,24 @@ def layer_scene(background: np.ndarray,
             raise ValueError(f"layer {k} ({h} x {w} at row {y}, column {x})"
                              f" does not fit the {height} x {width} image:"
                              " move it inside")
-        owns = rgba[..., 3] >= ALPHA_OWNS
-        owner[y:y + h, x:x + w][owns] = k
-        area[k] = owns.sum()
+        checked.append((rgba, y, x))
+    return _layer_scene(background, checked, min_visible, min_pixels)
+
+
+def _layer_scene(background: np.ndarray,
+                 layers: Sequence[tuple[np.ndarray, int, int]],
+                 min_visible: float, min_pixels: int
+                 ) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """:func:`layer_scene` on arguments already checked."""
+    height, width = background.shape[:2]
+    owner = np.full((height, width), -1, np.int16)
+    area = np.empty(len(layers), np.int64)
+    owns = []
+    for k, (rgba, y, x) in enumerate(layers):
+        h, w = rgba.shape[:2]
+        owns.append(rgba[..., 3] >= ALPHA_OWNS)
+        owner[y:y + h, x:x + w][owns[k]] = k
+        area[k] = np.count_nonzero(owns[k])
     visible = np.bincount(owner[owner >= 0], minlength=len(layers))
     keep = (visible > 0) & (visible >= min_pixels) \
         & (visible >= min_visible * area)
@@ -585,10 +601,9 @@ def layer_scene(background: np.ndarray,
     instances = np.zeros((height, width), np.uint8)
     for number, k in enumerate(kept, start=1):
         rgba, y, x = layers[k]
-        rgba = np.asarray(rgba)
         h, w = rgba.shape[:2]
-        _paste(image, rgba, int(y), int(x))
-        instances[y:y + h, x:x + w][rgba[..., 3] >= ALPHA_OWNS] = number
+        _paste(image, rgba, y, x)
+        instances[y:y + h, x:x + w][owns[k]] = number
     return _to_uint8(image), instances, kept
 
 
@@ -691,6 +706,7 @@ def _scene_set(cut: Cutouts, pool: np.ndarray, n: int, *, size: int, half: str,
     textures = _textures()
     by_class = [pool[cut.labels[pool] == c]
                 for c in np.unique(cut.labels[pool])]
+    per_class = np.array([len(b) for b in by_class])
     images = np.empty((n, size, size, 3), np.uint8)
     instances = np.empty((n, size, size), np.uint8)
     masks = np.empty((n, size, size), np.uint8)
@@ -699,25 +715,33 @@ def _scene_set(cut: Cutouts, pool: np.ndarray, n: int, *, size: int, half: str,
     resized: dict[tuple[int, int], np.ndarray] = {}
     for i in range(n):
         background = _background(rng, textures, half, size)
-        kept: list[int] = []
-        while not kept:  # drawn again if the drop rule leaves nothing (rare)
+        for _ in range(_ATTEMPTS):  # again if the drop rule leaves nothing
             count = int(rng.integers(1, max_objects + 1))
-            chosen = [int(rng.choice(by_class[c]))
-                      for c in rng.integers(len(by_class), size=count)]
+            classes = rng.integers(len(by_class), size=count)
+            within = rng.integers(per_class[classes])
+            chosen = [int(by_class[c][j]) for c, j in zip(classes, within)]
             sides = rng.integers(smallest, largest + 1, size=count)
             flips = rng.random(count) < 0.5
+            rows = rng.integers(size - sides + 1)
+            cols = rng.integers(size - sides + 1)
             layers = []
-            for index, side, flip in zip(chosen, sides, flips):
-                y, x = (int(v) for v in rng.integers(0, size - side + 1, 2))
-                key = (index, int(side))
+            for index, side, flip, y, x in zip(chosen, sides.tolist(), flips,
+                                               rows.tolist(), cols.tolist()):
+                key = (index, side)
                 if key not in resized:  # each size of each cut-out resized once
                     resized[key] = _scaled_cutout(cut.images[index], key[1],
                                                   False)
                 fg = resized[key][:, ::-1] if flip else resized[key]
                 layers.append((fg, y, x))
-            images[i], instances[i], kept = layer_scene(
-                background, layers, min_visible=min_visible,
-                min_pixels=min_pixels)
+            images[i], instances[i], kept = _layer_scene(
+                background, layers, min_visible, min_pixels)
+            if kept:
+                break
+        else:
+            raise ValueError(f"no object of {_ATTEMPTS} draws passed the drop"
+                             f" rule (min_pixels={min_pixels}, min_visible="
+                             f"{min_visible}); lower min_pixels or raise"
+                             " scale")
         objects[i, :len(kept)] = [chosen[k] for k in kept]
         # instance id → class: 0 → 0 (background), k → class of object k
         lookup = np.zeros(len(kept) + 1, np.uint8)
@@ -741,17 +765,20 @@ def load_stamp_multiscenes(size: int = 64, *, n_train: int = 2000,
     random number of cut-outs pasted on it back to front, so later ones hide
     earlier ones. Each cut-out's class is drawn uniformly from the five (then a
     cut-out of that class), so the classes are balanced although the cut-outs
-    are not; its side is a random fraction ``scale`` of the image side, it is
-    flipped left-right half of the time and placed at random wholly inside the
-    image, so no box is cut by the border.
+    are not. The square a cut-out is fitted into gets a random side between
+    ``int(size * scale[0])`` and ``int(size * scale[1])`` pixels (the object
+    spans that square in its longer direction); it is flipped left-right half
+    of the time and placed at random wholly inside the image, so no box is cut
+    by the border.
 
     Pixel labels and boxes come from the alpha channels (:func:`layer_scene`):
     an object owns the pixels where its alpha is at least 0.5 and no object in
-    front of it has alpha that high. An object left with less than
-    ``min_visible`` of its own area, or fewer than ``min_pixels`` pixels, is
-    left out of the scene altogether (image, mask and boxes), so every class in
-    a mask has a box and every box has its pixels in the mask. A scene whose
-    objects are all left out (rare: tiny thin cut-outs) is drawn again.
+    front of it has alpha that high. The drop rule: an object left with less
+    than ``min_visible`` of its own area, or fewer than ``min_pixels`` pixels,
+    is left out of the scene altogether (image, mask and boxes), so every class
+    in a mask has a box and every box has its pixels in the mask. A scene whose
+    objects are all left out (rare: small thin cut-outs) is drawn again; after
+    100 draws a ValueError says the rule is too strict.
 
     Training scenes use the training cut-outs of :func:`stamp_split` and the top
     halves of the textures, test scenes the test cut-outs and the bottom halves:
@@ -759,9 +786,11 @@ def load_stamp_multiscenes(size: int = 64, *, n_train: int = 2000,
     gives the same scenes (pass ``helpers.derived_seed(k)`` to follow the book's
     seed); scene ``i`` does not depend on how many scenes come after it.
 
-    Returns a :class:`StampMultiScenes` of two :class:`SceneSet`; boxes are
-    ``[y0, x0, y1, x1]`` pixels, half-open, padded with ``-1`` to
-    ``max_objects`` rows per scene.
+    Returns a :class:`StampMultiScenes` of two :class:`SceneSet`. Boxes are
+    ``[y0, x0, y1, x1]`` pixels, half-open (the order ``tf.image`` uses; divide
+    by ``size`` for coordinates in [0, 1]), one row per object from back to
+    front, padded with ``-1`` to ``max_objects`` rows per scene, so a split
+    goes into ``tf.data.Dataset.from_tensor_slices`` as it is.
     """
     size = _check_size(size)
     if size < 32:
@@ -782,6 +811,11 @@ def load_stamp_multiscenes(size: int = 64, *, n_train: int = 2000,
                          " size * scale[0] >= 8")
     min_visible = _check_fraction(min_visible, "min_visible")
     min_pixels = as_int(min_pixels, "min_pixels", 0)
+    largest = int(size * scale[1])
+    if min_pixels >= largest * largest:
+        raise ValueError(f"min_pixels={min_pixels} is more than the largest"
+                         f" objects ({largest} x {largest} pixels) can show;"
+                         " lower it (the default is 16)")
     seed = as_int(seed, "seed", 0, expected="a non-negative int")
     scenes = n_train + n_test
     check_allocation(scenes * (size * size * 5 + max_objects * 24),

@@ -1,8 +1,9 @@
-"""helpers.data's multi-object scenes (chapters 15 and 16): masks, instances, boxes.
+"""helpers.data's multi-object scenes (chapters 15 and 16): masks, instances
+and boxes.
 
-The layering and box functions are tested on hand-built layers whose answers are
-known; the generated scenes (read from the cached ``tuxpaint_cutouts``) are checked
-against boxes recomputed here, pixel by pixel, from their instance masks.
+The layering and box functions are tested on hand-built layers whose answers
+are known; the generated scenes (read from the cached ``tuxpaint_cutouts``) are
+checked against boxes recomputed here from their instance masks.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from helpers import data
 
 def _square(side: int, colour: tuple[float, float, float],
             alpha: float = 1.0) -> np.ndarray:
-    """An opaque (or uniformly translucent) square RGBA layer, float in [0, 1]."""
+    """An opaque (or evenly translucent) square RGBA layer, float in [0, 1]."""
     rgba = np.zeros((side, side, 4), np.float32)
     rgba[..., :3] = colour
     rgba[..., 3] = alpha
@@ -37,7 +38,7 @@ def _tight_box(pixels: np.ndarray) -> list[int]:
     return [rows.min(), cols.min(), rows.max() + 1, cols.max() + 1]
 
 
-# ------------------------------------------------------------------ instance_boxes
+# --------------------------------------------------------------- instance_boxes
 
 def test_a_single_pixel_has_a_one_by_one_box():
     inst = np.zeros((10, 12), np.uint8)
@@ -75,7 +76,7 @@ def test_instance_boxes_refuses_what_is_not_an_id_map(bad, match):
         data.instance_boxes(bad, 2)
 
 
-# --------------------------------------------------------------------- layer_scene
+# ------------------------------------------------------------------ layer_scene
 
 def test_the_front_object_hides_part_of_the_one_behind():
     # A (red, 20 x 20 at row 10, column 10), then B (blue) in front, 10 columns
@@ -120,7 +121,8 @@ def test_faint_alpha_owns_no_pixel_but_is_drawn():
     # B in front has alpha 0.4 < 0.5: A keeps every pixel, B owns none and is
     # left out; with alpha 0.6, B owns its square and is blended in
     for alpha, kept, a_pixels in ((0.4, [0], 400), (0.6, [0, 1], 200)):
-        layers = [(_square(20, RED), 10, 10), (_square(20, BLUE, alpha), 10, 20)]
+        layers = [(_square(20, RED), 10, 10),
+                  (_square(20, BLUE, alpha), 10, 20)]
         image, inst, got = data.layer_scene(_grey(), layers)
         assert got == kept and (inst == 1).sum() == a_pixels
     assert (inst[10:30, 20:40] == 2).all()
@@ -130,7 +132,8 @@ def test_faint_alpha_owns_no_pixel_but_is_drawn():
 
 
 def test_a_transparent_layer_is_dropped_and_the_scene_may_be_empty():
-    image, inst, kept = data.layer_scene(_grey(16), [(_square(4, RED, 0.0), 0, 0)])
+    image, inst, kept = data.layer_scene(_grey(16),
+                                         [(_square(4, RED, 0.0), 0, 0)])
     assert kept == [] and not inst.any() and (image == 128).all()
 
 
@@ -200,7 +203,7 @@ def test_layer_scene_refuses_bad_thresholds(kwargs, match):
         data.layer_scene(_grey(8), [], **kwargs)
 
 
-# ----------------------------------------------------------- load_stamp_multiscenes
+# ------------------------------------------------------- load_stamp_multiscenes
 
 @pytest.mark.parametrize("kwargs, error, match", [
     (dict(size=24), ValueError, "size >= 32"),
@@ -221,7 +224,8 @@ def test_layer_scene_refuses_bad_thresholds(kwargs, match):
 ])
 def test_bad_arguments_are_refused_before_loading(kwargs, error, match,
                                                   monkeypatch):
-    monkeypatch.setattr(data, "load_stamp_cutouts", lambda: pytest.fail("loaded"))
+    monkeypatch.setattr(data, "load_stamp_cutouts",
+                        lambda: pytest.fail("loaded"))
     with pytest.raises(error, match=match):
         data.load_stamp_multiscenes(**kwargs)
 
@@ -284,13 +288,14 @@ def test_labels_are_the_classes_of_the_cutouts_shown(scenes):
     cut_labels = data.load_stamp_cutouts().labels
     for part in (scenes.train, scenes.test):
         real = part.objects >= 0
-        assert np.array_equal(part.labels[real], cut_labels[part.objects[real]] + 1)
+        assert np.array_equal(part.labels[real],
+                              cut_labels[part.objects[real]] + 1)
         assert set(np.unique(part.labels[real])) == {1, 2, 3, 4, 5}
 
 
-def test_objects_overlap_and_hide_each_other(scenes):
-    # some object's tight box is narrower than a whole cut-out would be, i.e.
-    # the generator really produces occlusion; and scenes with several objects
+def test_scenes_hold_several_objects_whose_boxes_overlap(scenes):
+    # occlusion itself is checked on hand-built layers above; here, that the
+    # generated scenes give it a chance to happen
     part = scenes.train
     assert (part.counts >= 2).sum() > N_TRAIN // 3
     overlapping = 0
@@ -308,8 +313,8 @@ def test_train_and_test_share_no_photographed_object(scenes):
     cut = data.load_stamp_cutouts()
     names = [str(n) for n in cut.names]
     test = data.stamp_split(names, cut.labels)
-    train_objects = set(scenes.train.objects[scenes.train.objects >= 0].tolist())
-    test_objects = set(scenes.test.objects[scenes.test.objects >= 0].tolist())
+    train_objects = set(scenes.train.objects.ravel().tolist()) - {-1}
+    test_objects = set(scenes.test.objects.ravel().tolist()) - {-1}
     assert not test[sorted(train_objects)].any()
     assert test[sorted(test_objects)].all()
     groups = [data.object_group(n) for n in names]
@@ -343,3 +348,13 @@ def test_one_object_per_scene_is_never_hidden():
                                     seed=1)
     assert (s.train.counts == 1).all() and (s.test.counts == 1).all()
     assert s.train.boxes.shape == (20, 1, 4)
+
+
+def test_a_drop_rule_no_scene_can_pass_is_refused():
+    # 38 x 38 = 1444 pixels is the largest object at 64 px and scale 0.6
+    # (int(38.4)); no cut-out fills its whole square, so 1443 visible pixels
+    # never happen
+    with pytest.raises(ValueError, match="lower min_pixels"):
+        data.load_stamp_multiscenes(64, n_train=1, n_test=1, min_pixels=1443)
+    with pytest.raises(ValueError, match="more than the largest"):
+        data.load_stamp_multiscenes(64, n_train=1, n_test=1, min_pixels=1444)
