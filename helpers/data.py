@@ -1,7 +1,9 @@
 """Datasets and photos, loaded through the verified asset cache (:mod:`helpers.assets`).
 
 Photos are first used in chapter 01 (hand-designed filters); MNIST from chapter 05 on;
-the Tux Paint photo cut-outs, composited on textures, in chapter 12 (transfer learning).
+the Tux Paint photo cut-outs, composited on textures, in chapter 12 (transfer learning),
+and several to a scene, with exact masks and boxes, in chapters 15 and 16 (segmentation
+and detection).
 """
 
 from __future__ import annotations
@@ -364,6 +366,60 @@ def _textures() -> list[np.ndarray]:
             for n in ("brick", "grass", "gravel")]
 
 
+def _background(rng: np.random.Generator, textures: list[np.ndarray], half: str,
+                size: int) -> np.ndarray:
+    """A random crop of a random texture from its ``half``, resized to ``size``
+    square and tinted a random colour: (size, size, 3) float32 in [0, 1]."""
+    from PIL import Image
+
+    tex = textures[rng.integers(len(textures))]
+    rows = tex.shape[0] // 2
+    tex = tex[:rows] if half == "top" else tex[rows:]
+    side = int(rng.integers(min(rows, tex.shape[1]) // 2, min(rows, tex.shape[1]) + 1))
+    r0 = rng.integers(tex.shape[0] - side + 1)
+    c0 = rng.integers(tex.shape[1] - side + 1)
+    crop = Image.fromarray(tex[r0:r0 + side, c0:c0 + side])
+    grey = np.asarray(crop.resize((size, size), Image.Resampling.BILINEAR))
+    tint = rng.uniform(0.35, 1.0, 3).astype(np.float32)
+    return grey[..., None] * tint
+
+
+def _scaled_cutout(cut: np.ndarray, side: int, flip: bool) -> np.ndarray:
+    """An RGBA uint8 cut-out resized to ``side`` square (mirrored left-right if
+    ``flip``): (side, side, 4) float32 in [0, 1]."""
+    from PIL import Image
+
+    im = Image.fromarray(cut[:, ::-1] if flip else cut)
+    return np.asarray(im.resize((side, side), Image.Resampling.BILINEAR),
+                      np.float32) / 255
+
+
+def _paste(canvas: np.ndarray, rgba: np.ndarray, y: int, x: int) -> None:
+    """Alpha-blend ``rgba`` (h, w, 4) over ``canvas`` (H, W, 3) at row y, column x,
+    in place (both float in [0, 1])."""
+    h, w = rgba.shape[:2]
+    alpha = rgba[..., 3:]
+    patch = canvas[y:y + h, x:x + w]
+    canvas[y:y + h, x:x + w] = alpha * rgba[..., :3] + (1 - alpha) * patch
+
+
+def _to_uint8(image: np.ndarray) -> np.ndarray:
+    return np.clip(np.round(image * 255), 0, 255).astype(np.uint8)
+
+
+def _check_cutouts(cutouts: object) -> np.ndarray:
+    cutouts = np.asarray(cutouts)
+    if cutouts.ndim != 4 or cutouts.shape[-1] != 4 or cutouts.dtype != np.uint8:
+        raise ValueError(f"expected (N, H, W, 4) uint8 RGBA cut-outs, got"
+                         f" {cutouts.dtype} {cutouts.shape}")
+    return cutouts
+
+
+def _check_half(half: object) -> None:
+    if half not in ("top", "bottom"):
+        raise ValueError(f"half must be 'top' or 'bottom', got {half!r}")
+
+
 def composite(cutouts: np.ndarray, *, size: int, half: str, seed: int) -> np.ndarray:
     """Paste each RGBA cut-out on a random background: (N, S, S, 4) → (N, size, size, 3).
 
@@ -373,37 +429,19 @@ def composite(cutouts: np.ndarray, *, size: int, half: str, seed: int) -> np.nda
     object is scaled to 55-90 % of the image, placed at random and flipped left-right
     half of the time. Returns uint8 RGB.
     """
-    from PIL import Image
-
-    cutouts = np.asarray(cutouts)
-    if cutouts.ndim != 4 or cutouts.shape[-1] != 4 or cutouts.dtype != np.uint8:
-        raise ValueError(f"expected (N, H, W, 4) uint8 RGBA cut-outs, got"
-                         f" {cutouts.dtype} {cutouts.shape}")
+    cutouts = _check_cutouts(cutouts)
     _check_size(size)
-    if half not in ("top", "bottom"):
-        raise ValueError(f"half must be 'top' or 'bottom', got {half!r}")
+    _check_half(half)
     rng = np.random.default_rng(seed)
     textures = _textures()
     out = np.empty((len(cutouts), size, size, 3), np.uint8)
     for i, cut in enumerate(cutouts):
-        tex = textures[rng.integers(len(textures))]
-        rows = tex.shape[0] // 2
-        tex = tex[:rows] if half == "top" else tex[rows:]
-        side = int(rng.integers(min(rows, tex.shape[1]) // 2, min(rows, tex.shape[1]) + 1))
-        r0 = rng.integers(tex.shape[0] - side + 1)
-        c0 = rng.integers(tex.shape[1] - side + 1)
-        crop = Image.fromarray(tex[r0:r0 + side, c0:c0 + side])
-        grey = np.asarray(crop.resize((size, size), Image.Resampling.BILINEAR))
-        tint = rng.uniform(0.35, 1.0, 3).astype(np.float32)
-        background = grey[..., None] * tint
+        background = _background(rng, textures, half, size)
         obj = int(size * rng.uniform(0.55, 0.9))
-        im = Image.fromarray(cut[:, ::-1] if rng.random() < 0.5 else cut)
-        fg = np.asarray(im.resize((obj, obj), Image.Resampling.BILINEAR), np.float32) / 255
+        fg = _scaled_cutout(cut, obj, bool(rng.random() < 0.5))
         y, x = (int(v) for v in rng.integers(0, size - obj + 1, 2))
-        alpha = fg[..., 3:]
-        patch = background[y:y + obj, x:x + obj]
-        background[y:y + obj, x:x + obj] = alpha * fg[..., :3] + (1 - alpha) * patch
-        out[i] = np.clip(np.round(background * 255), 0, 255).astype(np.uint8)
+        _paste(background, fg, y, x)
+        out[i] = _to_uint8(background)
     return out
 
 
@@ -461,3 +499,335 @@ def load_stamp_scenes(size: int = 96, *, copies: int = 2, test_copies: int = 2,
         parts += [x, cut.labels[idx], idx]
     return StampScenes(parts[0], parts[1], parts[3], parts[4], parts[2], parts[5],
                        cut.classes, cut.names)
+
+
+# ----------------------------------------------------------- chapters 15 and 16
+# Several cut-outs per scene, later ones in front: every pixel's class and every
+# object's box follow from the alpha channels, so the labels are exact.
+
+#: a pasted cut-out owns the pixels where its (resized) alpha is at least this
+ALPHA_OWNS = 0.5
+#: the most cut-outs :func:`load_stamp_multiscenes` puts in one scene
+MAX_OBJECTS = 16
+#: how many times a scene is drawn before the drop rule is called too strict
+_ATTEMPTS = 100
+
+
+def _check_fraction(value: object, name: str) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+            value, (int, float, np.integer, np.floating)) \
+            or not 0 <= value <= 1:
+        raise ValueError(f"{name} must be a number between 0 and 1, got"
+                         f" {value!r:.60}")
+    return float(value)
+
+
+def layer_scene(background: np.ndarray,
+                layers: Sequence[tuple[np.ndarray, int, int]], *,
+                min_visible: float = 0.25,
+                min_pixels: int = 16
+                ) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """Paste RGBA layers back to front on a background; say which pixels each
+    one owns.
+
+    ``background`` is (H, W, 3) float in [0, 1]; ``layers`` lists
+    ``(rgba, y, x)`` from back to front, each ``rgba`` an (h, w, 4) float array
+    in [0, 1] whose top-left corner goes to row ``y``, column ``x``, wholly
+    inside the image. A layer *owns* the pixels where its alpha is at least
+    :data:`ALPHA_OWNS` (0.5) and no later layer's is: that is its visible part.
+
+    The drop rule: a layer whose visible part is smaller than ``min_visible``
+    times its own (unoccluded) area, or than ``min_pixels`` pixels, or empty, is
+    left out of the scene altogether, before anything is drawn, so no pixel of
+    the image comes from an object that has no label. Leaving a layer out only
+    uncovers the layers behind it, so the layers kept still pass the rule.
+
+    Returns ``(image, instances, kept)``: the image (H, W, 3) uint8;
+    ``instances`` (H, W) uint8 with 0 for the background and ``k`` where the
+    ``k``-th kept layer (counting from 1, back to front) is visible; ``kept``,
+    the indices into ``layers`` of the layers kept, back to front. Chapters 15
+    and 16.
+    """
+    background = np.asarray(background)
+    if background.ndim != 3 or background.shape[-1] != 3 \
+            or not np.issubdtype(background.dtype, np.floating):
+        raise ValueError(f"background must be an (H, W, 3) float array in"
+                         f" [0, 1], got {background.dtype} {background.shape}")
+    min_visible = _check_fraction(min_visible, "min_visible")
+    min_pixels = as_int(min_pixels, "min_pixels", 0)
+    height, width = background.shape[:2]
+    if len(layers) > 255:
+        raise ValueError(f"at most 255 layers fit a uint8 instance mask, got"
+                         f" {len(layers)}")
+    checked = []
+    for k, layer in enumerate(layers):
+        if len(layer) != 3:
+            raise ValueError("each layer must be a tuple (rgba, y, x)")
+        rgba, y, x = layer
+        rgba = np.asarray(rgba)
+        y, x = as_int(y, "y", 0), as_int(x, "x", 0)
+        if rgba.ndim != 3 or rgba.shape[-1] != 4 \
+                or not np.issubdtype(rgba.dtype, np.floating):
+            raise ValueError(f"layer {k}: expected an (h, w, 4) float RGBA"
+                             f" array, got {rgba.dtype} {rgba.shape}")
+        h, w = rgba.shape[:2]
+        if y + h > height or x + w > width:
+            raise ValueError(f"layer {k} ({h} x {w} at row {y}, column {x})"
+                             f" does not fit the {height} x {width} image:"
+                             " move it inside")
+        checked.append((rgba, y, x))
+    return _layer_scene(background, checked, min_visible, min_pixels)
+
+
+def _layer_scene(background: np.ndarray,
+                 layers: Sequence[tuple[np.ndarray, int, int]],
+                 min_visible: float, min_pixels: int
+                 ) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """:func:`layer_scene` on arguments already checked."""
+    height, width = background.shape[:2]
+    owner = np.full((height, width), -1, np.int16)
+    area = np.empty(len(layers), np.int64)
+    owns = []
+    for k, (rgba, y, x) in enumerate(layers):
+        h, w = rgba.shape[:2]
+        owns.append(rgba[..., 3] >= ALPHA_OWNS)
+        owner[y:y + h, x:x + w][owns[k]] = k
+        area[k] = np.count_nonzero(owns[k])
+    visible = np.bincount(owner[owner >= 0], minlength=len(layers))
+    keep = (visible > 0) & (visible >= min_pixels) \
+        & (visible >= min_visible * area)
+    kept = [int(k) for k in np.flatnonzero(keep)]
+    image = background.astype(np.float32, copy=True)
+    instances = np.zeros((height, width), np.uint8)
+    for number, k in enumerate(kept, start=1):
+        rgba, y, x = layers[k]
+        h, w = rgba.shape[:2]
+        _paste(image, rgba, y, x)
+        instances[y:y + h, x:x + w][owns[k]] = number
+    return _to_uint8(image), instances, kept
+
+
+def instance_boxes(instances: np.ndarray, max_objects: int) -> np.ndarray:
+    """Tight boxes of instances 1 .. max_objects:
+    (..., H, W) → (..., max_objects, 4).
+
+    Box ``k - 1`` is ``[y0, x0, y1, x1]`` in pixels, half-open: instance ``k``'s
+    pixels lie in rows ``y0 <= row < y1`` and columns ``x0 <= column < x1``, and
+    each of the four sides touches one of them (so ``mask[y0:y1, x0:x1]`` is the
+    smallest slice holding them all; height ``y1 - y0``). An instance with no
+    pixel gets ``[-1, -1, -1, -1]``. Chapters 15 and 16.
+    """
+    instances = np.asarray(instances)
+    if instances.ndim < 2 or not np.issubdtype(instances.dtype, np.integer):
+        raise ValueError(f"instances must be an integer (..., H, W) array of"
+                         f" instance ids, got {instances.dtype}"
+                         f" {instances.shape}")
+    max_objects = positive_int(max_objects, "max_objects")
+    height, width = instances.shape[-2:]
+    boxes = np.full((*instances.shape[:-2], max_objects, 4), -1, np.int32)
+    for k in range(1, max_objects + 1):
+        mine = instances == k
+        rows, cols = mine.any(axis=-1), mine.any(axis=-2)
+        present = rows.any(axis=-1)
+        box = np.stack([rows.argmax(-1), cols.argmax(-1),
+                        height - rows[..., ::-1].argmax(-1),
+                        width - cols[..., ::-1].argmax(-1)], axis=-1)
+        boxes[..., k - 1, :] = np.where(present[..., None], box, -1)
+    return boxes
+
+
+@dataclass(frozen=True)
+class SceneSet:
+    """Multi-object scenes of one split (chapters 15 and 16). N scenes of S x S
+    pixels, M = ``max_objects`` box slots per scene:
+
+    - ``images`` (N, S, S, 3) uint8 RGB;
+    - ``masks`` (N, S, S) uint8: each pixel's class, 0 for the background and
+      ``c`` for ``classes[c]`` (occlusion applied: the object in front wins);
+    - ``instances`` (N, S, S) uint8: 0 for the background, ``k`` for the object
+      whose box is row ``k - 1`` (objects numbered back to front);
+    - ``boxes`` (N, M, 4) int32 ``[y0, x0, y1, x1]``, pixels, half-open (see
+      :func:`instance_boxes`), tight around each object's *visible* pixels;
+    - ``labels`` (N, M) int32 class of each box, the same numbers as ``masks``;
+    - ``objects`` (N, M) int32 the cut-out each box shows (an index into
+      :func:`load_stamp_cutouts`).
+
+    Scene ``i`` has ``counts[i]`` objects in rows ``0 .. counts[i] - 1``; the
+    rows after them are padding, ``-1`` in ``boxes``, ``labels`` and
+    ``objects``.
+    """
+
+    images: np.ndarray
+    masks: np.ndarray
+    instances: np.ndarray
+    boxes: np.ndarray
+    labels: np.ndarray
+    objects: np.ndarray
+
+    @property
+    def counts(self) -> np.ndarray:
+        """(N,) the number of objects (boxes) in each scene."""
+        return (self.labels >= 0).sum(axis=1)
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+
+@dataclass(frozen=True)
+class StampMultiScenes:
+    """Training and test :class:`SceneSet`s; ``classes[0]`` is ``"background"``,
+    ``classes[c]`` the class with mask value and box label ``c``; ``names`` the
+    cut-outs' file stems (index them with ``SceneSet.objects``)."""
+
+    train: SceneSet
+    test: SceneSet
+    classes: tuple[str, ...]
+    names: np.ndarray
+
+
+def _check_scale(scale: object) -> tuple[float, float]:
+    try:
+        lo, hi = (float(v) for v in scale)  # type: ignore[union-attr]
+    except (TypeError, ValueError):
+        raise ValueError(f"scale must be a pair (smallest, largest) of"
+                         f" fractions of the image side, e.g. (0.3, 0.6);"
+                         f" got {scale!r:.60}") from None
+    if not 0 < lo <= hi <= 1:
+        raise ValueError(f"scale must satisfy 0 < smallest <= largest <= 1, got"
+                         f" ({lo}, {hi})")
+    return lo, hi
+
+
+def _scene_set(cut: Cutouts, pool: np.ndarray, n: int, *, size: int, half: str,
+               max_objects: int, scale: tuple[float, float], min_visible: float,
+               min_pixels: int, seed: int) -> SceneSet:
+    """``n`` scenes of cut-outs from ``pool`` on backgrounds from ``half``."""
+    rng = np.random.default_rng(seed)
+    textures = _textures()
+    by_class = [pool[cut.labels[pool] == c]
+                for c in np.unique(cut.labels[pool])]
+    per_class = np.array([len(b) for b in by_class])
+    images = np.empty((n, size, size, 3), np.uint8)
+    instances = np.empty((n, size, size), np.uint8)
+    masks = np.empty((n, size, size), np.uint8)
+    objects = np.full((n, max_objects), -1, np.int32)
+    smallest, largest = (max(1, int(size * s)) for s in scale)
+    resized: dict[tuple[int, int], np.ndarray] = {}
+    for i in range(n):
+        background = _background(rng, textures, half, size)
+        for _ in range(_ATTEMPTS):  # again if the drop rule leaves nothing
+            count = int(rng.integers(1, max_objects + 1))
+            classes = rng.integers(len(by_class), size=count)
+            within = rng.integers(per_class[classes])
+            chosen = [int(by_class[c][j]) for c, j in zip(classes, within)]
+            sides = rng.integers(smallest, largest + 1, size=count)
+            flips = rng.random(count) < 0.5
+            rows = rng.integers(size - sides + 1)
+            cols = rng.integers(size - sides + 1)
+            layers = []
+            for index, side, flip, y, x in zip(chosen, sides.tolist(), flips,
+                                               rows.tolist(), cols.tolist()):
+                key = (index, side)
+                if key not in resized:  # each size of each cut-out resized once
+                    resized[key] = _scaled_cutout(cut.images[index], key[1],
+                                                  False)
+                fg = resized[key][:, ::-1] if flip else resized[key]
+                layers.append((fg, y, x))
+            images[i], instances[i], kept = _layer_scene(
+                background, layers, min_visible, min_pixels)
+            if kept:
+                break
+        else:
+            raise ValueError(f"no object of {_ATTEMPTS} draws passed the drop"
+                             f" rule (min_pixels={min_pixels}, min_visible="
+                             f"{min_visible}); lower min_pixels or raise"
+                             " scale")
+        objects[i, :len(kept)] = [chosen[k] for k in kept]
+        # instance id → class: 0 → 0 (background), k → class of object k
+        lookup = np.zeros(len(kept) + 1, np.uint8)
+        lookup[1:] = cut.labels[objects[i, :len(kept)]] + 1
+        masks[i] = lookup[instances[i]]
+    labels = np.where(objects >= 0, cut.labels[objects] + 1, -1)
+    labels = labels.astype(np.int32)
+    return SceneSet(images, masks, instances,
+                    instance_boxes(instances, max_objects), labels, objects)
+
+
+def load_stamp_multiscenes(size: int = 64, *, n_train: int = 2000,
+                           n_test: int = 500, max_objects: int = 4,
+                           scale: tuple[float, float] = (0.3, 0.6),
+                           min_visible: float = 0.25, min_pixels: int = 16,
+                           seed: int = 0) -> StampMultiScenes:
+    """Scenes of 1 to ``max_objects`` cut-outs each, with exact masks and boxes
+    (chapters 15 and 16).
+
+    Each scene is a tinted texture (as in :func:`composite`) with a uniformly
+    random number of cut-outs pasted on it back to front, so later ones hide
+    earlier ones. Each cut-out's class is drawn uniformly from the five (then a
+    cut-out of that class), so the classes are balanced although the cut-outs
+    are not. The square a cut-out is fitted into gets a random side between
+    ``int(size * scale[0])`` and ``int(size * scale[1])`` pixels (the object
+    spans that square in its longer direction); it is flipped left-right half
+    of the time and placed at random wholly inside the image, so no box is cut
+    by the border.
+
+    Pixel labels and boxes come from the alpha channels (:func:`layer_scene`):
+    an object owns the pixels where its alpha is at least 0.5 and no object in
+    front of it has alpha that high. The drop rule: an object left with less
+    than ``min_visible`` of its own area, or fewer than ``min_pixels`` pixels,
+    is left out of the scene altogether (image, mask and boxes), so every class
+    in a mask has a box and every box has its pixels in the mask. A scene whose
+    objects are all left out (rare: small thin cut-outs) is drawn again; after
+    100 draws a ValueError says the rule is too strict.
+
+    Training scenes use the training cut-outs of :func:`stamp_split` and the top
+    halves of the textures, test scenes the test cut-outs and the bottom halves:
+    no object, and no background pixel, is on both sides. The same ``seed``
+    gives the same scenes (pass ``helpers.derived_seed(k)`` to follow the book's
+    seed); scene ``i`` does not depend on how many scenes come after it.
+
+    Returns a :class:`StampMultiScenes` of two :class:`SceneSet`. Boxes are
+    ``[y0, x0, y1, x1]`` pixels, half-open (the order ``tf.image`` uses; divide
+    by ``size`` for coordinates in [0, 1]), one row per object from back to
+    front, padded with ``-1`` to ``max_objects`` rows per scene, so a split
+    goes into ``tf.data.Dataset.from_tensor_slices`` as it is.
+    """
+    size = _check_size(size)
+    if size < 32:
+        raise ValueError(f"multi-object scenes need size >= 32 pixels, got"
+                         f" {size}")
+    n_train = positive_int(n_train, "n_train")
+    n_test = positive_int(n_test, "n_test")
+    max_objects = positive_int(max_objects, "max_objects")
+    if max_objects > MAX_OBJECTS:
+        raise ValueError(f"max_objects must be between 1 and {MAX_OBJECTS},"
+                         f" got {max_objects}: more objects than that leave"
+                         " little of each one visible")
+    scale = _check_scale(scale)
+    if int(size * scale[0]) < 8:
+        raise ValueError(f"the smallest objects would be"
+                         f" {int(size * scale[0])} pixels wide; raise scale[0]"
+                         f" (now {scale[0]}) or size (now {size}) so that"
+                         " size * scale[0] >= 8")
+    min_visible = _check_fraction(min_visible, "min_visible")
+    min_pixels = as_int(min_pixels, "min_pixels", 0)
+    largest = int(size * scale[1])
+    if min_pixels >= largest * largest:
+        raise ValueError(f"min_pixels={min_pixels} is more than the largest"
+                         f" objects ({largest} x {largest} pixels) can show;"
+                         " lower it (the default is 16)")
+    seed = as_int(seed, "seed", 0, expected="a non-negative int")
+    scenes = n_train + n_test
+    check_allocation(scenes * (size * size * 5 + max_objects * 24),
+                     f"{scenes:,} scenes of {size} x {size} pixels")
+    cut = load_stamp_cutouts()
+    test = stamp_split([str(n) for n in cut.names], cut.labels)
+    seeds = np.random.SeedSequence(seed).generate_state(2)
+    options = dict(size=size, max_objects=max_objects, scale=scale,
+                   min_visible=min_visible, min_pixels=min_pixels)
+    train = _scene_set(cut, np.flatnonzero(~test), n_train, half="top",
+                       seed=int(seeds[0]), **options)
+    held = _scene_set(cut, np.flatnonzero(test), n_test, half="bottom",
+                      seed=int(seeds[1]), **options)
+    return StampMultiScenes(train, held, ("background",) + cut.classes,
+                            cut.names)
