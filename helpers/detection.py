@@ -211,24 +211,7 @@ def decode(deltas, anchor_boxes, variances=SSD_VARIANCES) -> np.ndarray:
 
 
 # ------------------------------------------------------------ assignment
-def assign(anchor_boxes, boxes, labels, pos_iou: float = 0.5,
-           neg_iou: float = 0.4, variances=SSD_VARIANCES
-           ) -> tuple[np.ndarray, np.ndarray]:
-    """Training targets for one image: ``(classes, deltas)``.
-
-    ``classes`` (A,) int: the label (1..C) of the anchor's best-matching
-    box if their IoU >= ``pos_iou``; 0 (background) if the best IoU is
-    below ``neg_iou``; -1 (ignored by the loss) in between, where the
-    anchor is neither clearly an object nor clearly background.
-
-    Every box also claims its own best anchor, whatever the IoU: a small
-    or oddly shaped box may reach ``pos_iou`` with no anchor at all, and
-    without this rule the detector would never be taught to find it. If
-    two boxes share a best anchor, the one overlapping it more keeps it.
-
-    ``deltas`` (A, 4): the matched box encoded relative to the anchor
-    (:func:`encode`) for positive anchors, zeros elsewhere.
-    """
+def _check_assign(anchor_boxes, boxes, labels, pos_iou, neg_iou):
     anchor_boxes = check_boxes(anchor_boxes, "anchors")
     boxes = check_boxes(boxes, "boxes")
     labels = np.asarray(labels)
@@ -243,6 +226,30 @@ def assign(anchor_boxes, boxes, labels, pos_iou: float = 0.5,
     if not 0 < neg <= pos <= 1:
         raise ValueError("need 0 < neg_iou <= pos_iou <= 1, got "
                          f"neg_iou={neg}, pos_iou={pos}")
+    return anchor_boxes, boxes, labels, pos, neg
+
+
+def assign(anchor_boxes, boxes, labels, pos_iou: float = 0.5,
+           neg_iou: float = 0.4, variances=SSD_VARIANCES
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """Training targets for one image: ``(classes, deltas)``.
+
+    ``classes`` (A,) int: the label (1..C) of the anchor's best-matching
+    box if their IoU >= ``pos_iou``; 0 (background) if the best IoU is
+    below ``neg_iou``; -1 (ignored by the loss) in between, where the
+    anchor is neither clearly an object nor clearly background.
+
+    Every box also claims its own best anchor, whatever their IoU (if not
+    0): a small or oddly shaped box may reach ``pos_iou`` with no anchor
+    at all, and without this rule the detector would never be taught to
+    find it. If two boxes share a best anchor, the better match keeps it.
+    A box of zero area overlaps nothing, so it matches no anchor.
+
+    ``deltas`` (A, 4): the matched box encoded relative to the anchor
+    (:func:`encode`) for positive anchors, zeros elsewhere.
+    """
+    anchor_boxes, boxes, labels, pos, neg = _check_assign(
+        anchor_boxes, boxes, labels, pos_iou, neg_iou)
     classes = np.zeros(len(anchor_boxes), np.int64)
     deltas = np.zeros((len(anchor_boxes), 4))
     if len(boxes) == 0:
@@ -254,6 +261,8 @@ def assign(anchor_boxes, boxes, labels, pos_iou: float = 0.5,
     # when two boxes want one anchor the better match is written last
     best_anchor = overlaps.argmax(axis=0)
     for j in np.argsort(overlaps.max(axis=0), kind="stable"):
+        if overlaps[best_anchor[j], j] == 0:
+            continue  # no anchor touches this box: nothing to claim
         best_box[best_anchor[j]] = j
         best_iou[best_anchor[j]] = max(pos, overlaps[best_anchor[j], j])
     positive = best_iou >= pos
@@ -398,6 +407,40 @@ def nms_per_class(boxes, scores, classes, iou_threshold: float = 0.5,
     return keep[np.argsort(-scores[keep], kind="stable")][:max_out]
 
 
+def decode_detections(probs, deltas, anchor_boxes, min_score: float = 0.05,
+                      iou_threshold: float | None = 0.5, max_out: int = 100
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One image's head outputs -> ``(boxes, scores, classes)``, best first.
+
+    ``probs`` (A, C + 1) are class probabilities per anchor (column 0 the
+    background), ``deltas`` (A, 4) the predicted offsets. Each anchor
+    proposes its most likely object class (1..C) with that probability as
+    its score; proposals below ``min_score`` are dropped, the rest decoded
+    and, unless ``iou_threshold`` is None, thinned by :func:`nms_per_class`.
+    """
+    probs = finite_array(probs, "probs").astype(np.float64)
+    anchor_boxes = check_boxes(anchor_boxes, "anchors")
+    if probs.ndim != 2 or probs.shape[0] != len(anchor_boxes) \
+            or probs.shape[1] < 2:
+        raise ValueError(f"probs must be (A, C + 1) = ({len(anchor_boxes)},"
+                         f" classes + 1) for one image, got {probs.shape}")
+    deltas = finite_array(deltas, "deltas")
+    if deltas.shape != (len(anchor_boxes), 4):
+        raise ValueError(f"deltas must be (A, 4) = ({len(anchor_boxes)}, 4)"
+                         f" for one image, got {deltas.shape}")
+    classes = probs[:, 1:].argmax(axis=1) + 1  # the best object class
+    scores = probs[np.arange(len(probs)), classes]
+    sure = scores >= real_number(min_score, "min_score")
+    boxes = decode(deltas[sure], anchor_boxes[sure])
+    scores, classes = scores[sure], classes[sure]
+    if iou_threshold is None:  # no NMS: every proposal, by score
+        keep = np.argsort(-scores, kind="stable")[:positive_int(
+            max_out, "max_out")]
+    else:
+        keep = nms_per_class(boxes, scores, classes, iou_threshold, max_out)
+    return boxes[keep], scores[keep], classes[keep]
+
+
 # ------------------------------------------------------------ AP
 def match_detections(boxes, scores, true_boxes, iou_threshold: float = 0.5
                      ) -> np.ndarray:
@@ -424,6 +467,18 @@ def match_detections(boxes, scores, true_boxes, iou_threshold: float = 0.5
     return hit
 
 
+def _true_boxes(boxes) -> np.ndarray:
+    """True boxes, refused if one has zero area: it could never be found,
+    and would quietly lower recall (padding rows are the usual cause)."""
+    boxes = check_boxes(boxes, "true boxes")
+    if (box_area(boxes) == 0).any():
+        raise ValueError(
+            "a true box has zero area, so no detection can ever match it; "
+            "drop padding rows (such as [-1, -1, -1, -1]) first, e.g. "
+            "boxes[:count]")
+    return boxes
+
+
 def precision_recall(detections, true_boxes, iou_threshold: float = 0.5
                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Precision and recall of one class over a set of images, after
@@ -438,9 +493,10 @@ def precision_recall(detections, true_boxes, iou_threshold: float = 0.5
         raise ValueError(f"{len(detections)} images of detections but "
                          f"{len(true_boxes)} of true boxes: pass one "
                          "entry per image to both")
+    true_boxes = [_true_boxes(t) for t in true_boxes]
     hits = [match_detections(b, s, t, iou_threshold)
             for (b, s), t in zip(detections, true_boxes)]
-    n_true = sum(len(check_boxes(t)) for t in true_boxes)
+    n_true = sum(len(t) for t in true_boxes)
     if n_true == 0:
         raise ValueError("no true boxes, so recall is undefined: AP is "
                          "only computed for classes present in the data")
@@ -489,7 +545,7 @@ def mean_average_precision(detections, ground_truths,
                          "entry per image to both")
     detections = [(check_boxes(b), _scores(s, len(b)), _labels(k, len(b)))
                   for b, s, k in detections]
-    ground_truths = [(check_boxes(b), _labels(k, len(b)))
+    ground_truths = [(_true_boxes(b), _labels(k, len(b)))
                      for b, k in ground_truths]
     present = np.unique(np.concatenate(
         [np.zeros(0, np.int64)] + [k for _, k in ground_truths]))
@@ -518,7 +574,8 @@ def coco_map(detections, ground_truths,
 
 __all__ = ["COCO_THRESHOLDS", "MAX_LOG_SCALE", "SSD_VARIANCES", "anchors",
            "assign", "average_precision", "box_area", "box_loss",
-           "check_boxes", "coco_map", "decode", "detection_loss", "encode",
+           "check_boxes", "coco_map", "decode", "decode_detections",
+           "detection_loss", "encode",
            "focal_loss", "from_centre", "iou", "match_detections",
            "mean_average_precision", "multilevel_anchors", "nms",
            "nms_per_class", "precision_recall", "to_centre"]

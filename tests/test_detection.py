@@ -266,6 +266,14 @@ def test_two_boxes_wanting_one_anchor_the_better_match_keeps_it():
                                boxes[:1])
 
 
+@pytest.mark.parametrize("box", [[50, 50, 60, 60],   # outside
+                                 [5, 5, 5, 15]])     # zero height
+def test_a_box_no_anchor_overlaps_claims_none(box):
+    classes, deltas = det.assign(_four_anchors(), [box], [1])
+    np.testing.assert_array_equal(classes, 0)
+    np.testing.assert_array_equal(deltas, 0)
+
+
 def test_an_image_without_objects_is_all_background():
     classes, deltas = det.assign(_four_anchors(), np.zeros((0, 4)), [])
     np.testing.assert_array_equal(classes, 0)
@@ -311,6 +319,26 @@ def test_focal_loss_by_hand():
         pytest.approx(math.log(4 / 3) / 16, rel=1e-6)
     assert det.focal_loss([0], logits, gamma=2.0, alpha=0.25).numpy()[0] == \
         pytest.approx(0.75 * 0.75 ** 2 * math.log(4), rel=1e-6)
+
+
+def test_ignored_anchors_get_no_gradient():
+    import tensorflow as tf
+
+    logits = tf.Variable(np.random.default_rng(2).normal(
+        size=(1, 4, 3)).astype(np.float32))
+    targets = np.array([[1, -1, 0, -1]])
+    deltas = tf.Variable(np.ones((1, 4, 4), np.float32))
+    with tf.GradientTape() as tape:
+        cls, box = det.detection_loss(targets, np.zeros((1, 4, 4)), logits,
+                                      deltas)
+        total = cls + box
+    g_logits, g_deltas = tape.gradient(total, [logits, deltas])
+    assert np.all(np.isfinite(g_logits.numpy()))
+    np.testing.assert_array_equal(g_logits.numpy()[0, [1, 3]], 0)
+    assert np.all(g_logits.numpy()[0, [0, 2]] != 0)
+    # box offsets learn from positive anchors only
+    np.testing.assert_array_equal(g_deltas.numpy()[0, 1:], 0)
+    assert np.all(g_deltas.numpy()[0, 0] != 0)
 
 
 def test_focal_loss_refuses_targets_out_of_range():
@@ -404,6 +432,33 @@ def test_nms_per_class_equals_nms_on_classes_moved_apart(boxes, data):
     np.testing.assert_array_equal(
         det.nms_per_class(boxes, scores, classes, threshold),
         det.nms(apart, scores, threshold))
+
+
+def test_decode_detections_by_hand():
+    anchor_boxes = _four_anchors()
+    probs = np.array([[0.1, 0.8, 0.1],     # class 1, 0.8
+                      [0.5, 0.2, 0.3],     # class 2, 0.3
+                      [0.97, 0.02, 0.01],  # below min_score
+                      [0.1, 0.0, 0.9]])    # class 2, 0.9
+    deltas = np.zeros((4, 4))
+    deltas[1, 1] = 10 / 10 / 0.1  # anchor 1 moved one anchor-width right
+    boxes, scores, classes = det.decode_detections(probs, deltas,
+                                                   anchor_boxes)
+    # anchor 1's box lands on anchor 2's place, far from anchor 3's: kept
+    np.testing.assert_allclose(scores, [0.9, 0.8, 0.3])
+    np.testing.assert_array_equal(classes, [2, 1, 2])
+    np.testing.assert_allclose(boxes, anchor_boxes[[3, 0, 2]])
+    deltas[1, 1] = 20 / 10 / 0.1  # now exactly on anchor 3: suppressed
+    boxes, scores, classes = det.decode_detections(probs, deltas,
+                                                   anchor_boxes)
+    np.testing.assert_array_equal(classes, [2, 1])
+    every = det.decode_detections(probs, deltas, anchor_boxes,
+                                  iou_threshold=None)
+    np.testing.assert_allclose(every[1], [0.9, 0.8, 0.3])
+    with pytest.raises(ValueError, match=r"deltas must be \(A, 4\)"):
+        det.decode_detections(probs, deltas[None], anchor_boxes)
+    with pytest.raises(ValueError, match=r"probs must be \(A, C \+ 1\)"):
+        det.decode_detections(probs[:, :1], deltas, anchor_boxes)
 
 
 # ------------------------------------------------------------ AP
@@ -513,6 +568,15 @@ def test_coco_map_rewards_tight_boxes():
     # matched at 0.50 ... 0.70 (5 thresholds), missed at 0.75 ... 0.95
     assert det.coco_map(loose, truth) == pytest.approx(0.5)
     assert det.coco_map(exact, truth) == 1.0
+
+
+def test_padding_rows_are_refused_as_true_boxes():
+    padded = (np.array([_box(0), [-1, -1, -1, -1]]), [1, -1])
+    found = (np.array([_box(0)]), [0.9], [1])
+    with pytest.raises(ValueError, match="padding rows"):
+        det.mean_average_precision([found], [padded])
+    with pytest.raises(ValueError, match="padding rows"):
+        det.precision_recall([found[:2]], [padded[0]])
 
 
 def test_mismatched_inputs_are_refused():
