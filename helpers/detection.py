@@ -274,6 +274,24 @@ def assign(anchor_boxes, boxes, labels, pos_iou: float = 0.5,
 
 
 # ------------------------------------------------------------ losses (TF)
+def _check_targets(class_targets, logits):
+    tf = _tf()
+    targets = tf.cast(tf.convert_to_tensor(class_targets), tf.int32)
+    logits = tf.cast(tf.convert_to_tensor(logits), tf.float32)
+    if logits.shape.rank != targets.shape.rank + 1:
+        raise ValueError(f"logits {logits.shape} need one axis more (the "
+                         f"classes) than class_targets {targets.shape}")
+    depth = logits.shape[-1]
+    if tf.executing_eagerly() and targets.shape.num_elements():
+        low, high = int(tf.reduce_min(targets)), int(tf.reduce_max(targets))
+        if low < -1 or high >= depth:
+            raise ValueError(
+                f"class_targets must lie in -1..{depth - 1} (ignore, "
+                f"background, classes) for {depth} logits; got "
+                f"{low}..{high}")
+    return targets, logits
+
+
 def focal_loss(class_targets, logits, gamma: float = 2.0,
                alpha: float | None = None):
     """Per-anchor softmax focal loss (Lin et al. 2017), a tensor shaped
@@ -289,19 +307,8 @@ def focal_loss(class_targets, logits, gamma: float = 2.0,
     """
     tf = _tf()
     gamma = real_number(gamma, "gamma")
-    targets = tf.cast(tf.convert_to_tensor(class_targets), tf.int32)
-    logits = tf.cast(tf.convert_to_tensor(logits), tf.float32)
-    if logits.shape.rank != targets.shape.rank + 1:
-        raise ValueError(f"logits {logits.shape} need one axis more (the "
-                         f"classes) than class_targets {targets.shape}")
+    targets, logits = _check_targets(class_targets, logits)
     depth = logits.shape[-1]
-    if tf.executing_eagerly():  # values known: a ValueError that explains
-        low, high = int(tf.reduce_min(targets)), int(tf.reduce_max(targets))
-        if targets.shape.num_elements() and (low < -1 or high >= depth):
-            raise ValueError(
-                f"class_targets must lie in -1..{depth - 1} (ignore, "
-                f"background, classes) for {depth} logits; got "
-                f"{low}..{high}")
     valid = targets >= 0
     target = tf.where(valid, targets, 0)
     log_p = tf.reduce_sum(tf.one_hot(target, depth)
@@ -310,7 +317,7 @@ def focal_loss(class_targets, logits, gamma: float = 2.0,
     if gamma > 0:
         loss *= (1.0 - tf.exp(log_p)) ** gamma  # the focusing term
     if alpha is not None:
-        alpha = real_number(alpha, "alpha")
+        alpha = _threshold(alpha, "alpha")  # a weight in [0, 1]
         loss *= tf.where(target > 0, alpha, 1.0 - alpha)
     return tf.where(valid, loss, 0.0)
 
@@ -356,7 +363,7 @@ def _scores(scores, n: int) -> np.ndarray:
 def _threshold(value, name: str) -> float:
     t = real_number(value, name)
     if t > 1:
-        raise ValueError(f"{name} is an IoU, in [0, 1]; got {t}")
+        raise ValueError(f"{name} must lie in [0, 1], got {t}")
     return t
 
 
@@ -400,6 +407,7 @@ def nms_per_class(boxes, scores, classes, iou_threshold: float = 0.5,
     boxes = check_boxes(boxes)
     scores = _scores(scores, len(boxes))
     classes = _labels(classes, len(boxes))
+    max_out = positive_int(max_out, "max_out")
     kept = [np.flatnonzero(classes == c) for c in np.unique(classes)]
     kept = [i[nms(boxes[i], scores[i], iou_threshold, max_out)]
             for i in kept]

@@ -341,11 +341,27 @@ def test_ignored_anchors_get_no_gradient():
     assert np.all(g_deltas.numpy()[0, 0] != 0)
 
 
+def test_losses_compile_in_a_tf_function():
+    import tensorflow as tf
+
+    rng = np.random.default_rng(3)
+    args = (rng.integers(-1, 3, size=(2, 9)),
+            rng.normal(size=(2, 9, 4)).astype(np.float32),
+            rng.normal(size=(2, 9, 3)).astype(np.float32),
+            rng.normal(size=(2, 9, 4)).astype(np.float32))
+    eager = det.detection_loss(*args, gamma=2.0, alpha=0.25)
+    graph = tf.function(lambda *a: det.detection_loss(
+        *a, gamma=2.0, alpha=0.25))(*args)
+    np.testing.assert_allclose(np.array(graph), np.array(eager), rtol=1e-6)
+
+
 def test_focal_loss_refuses_targets_out_of_range():
     with pytest.raises(ValueError, match="-1..1"):
         det.focal_loss([2], np.zeros((1, 2), np.float32))
     with pytest.raises(ValueError, match="one axis more"):
         det.focal_loss([[1]], np.zeros((2,), np.float32))
+    with pytest.raises(ValueError, match=r"alpha must lie in \[0, 1\]"):
+        det.focal_loss([1], np.zeros((1, 2), np.float32), alpha=4)
 
 
 def test_box_loss_is_huber_on_positive_anchors_only():
@@ -408,6 +424,19 @@ def test_nms_equals_tensorflow(boxes, data):
         iou_threshold=threshold).numpy()
     np.testing.assert_array_equal(det.nms(boxes, scores, threshold, max_out),
                                   expected)
+
+
+@pytest.mark.parametrize("kwargs, error, words", [
+    ({"scores": [0.5]}, ValueError, "one per box"),
+    ({"iou_threshold": 1.5}, ValueError, r"lie in \[0, 1\]"),
+    ({"max_out": 0}, ValueError, ">= 1"),
+    ({"max_out": 2.0}, TypeError, "max_out"),
+])
+def test_bad_nms_arguments(kwargs, error, words):
+    args = {"boxes": [[0, 0, 1, 1], [0, 0, 2, 2]], "scores": [0.5, 0.4],
+            **kwargs}
+    with pytest.raises(error, match=words):
+        det.nms(**args)
 
 
 def test_nms_per_class_keeps_overlapping_boxes_of_other_classes():
