@@ -181,3 +181,10 @@ def test_style_builds_on_the_pixel_loop_and_needs_no_assets():
     assert graph["helpers.style"] <= {"helpers.pixels", "helpers.validate",
                                       "helpers.model_graph"}
     assert graph["helpers.pixels"] <= {"helpers.validate"}
+
+
+def test_detection_needs_no_assets_or_models():
+    """helpers.detection (chapter 16: boxes, anchors, NMS, AP) is NumPy and
+    TensorFlow only; the scenes and the detector are passed in."""
+    graph = import_graph(HELPERS)
+    assert graph["helpers.detection"] <= {"helpers.validate"}
