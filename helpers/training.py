@@ -5,6 +5,8 @@
   (it makes Keras stall for seconds at every epoch boundary on CPU).
 - build(): create a model under the right distribution strategy, so one
   call trains on one CPU or on several GPUs (MirroredStrategy).
+- reusable(): one compiled model per configuration, restarted from fresh
+  weights for every seed, so fit() traces its graph only once.
 - fit(): model.fit whose stored output is one line per epoch (a live
   reader also sees a progress line that is replaced as it goes), with
   wall-clock time and training images per second.
@@ -156,6 +158,40 @@ def build(make_model: Callable, *args, **kwargs):
         raise TypeError(f"make_model must be callable, got {make_model!r}")
     with strategy().scope():
         return make_model(*args, **kwargs)
+
+
+def reusable(make_model: Callable, *args, **kwargs) -> Callable:
+    """A builder for repeated runs of one configuration.
+
+    Each call of the returned function gives the same compiled model,
+    make_model(*args, **kwargs) built once under build(), restarted as a
+    new one: the weights of a fresh make_model(*args, **kwargs) drawn
+    under the current random seed, and the optimizer's variables (step
+    count, moments, learning rate) as they were before any training.
+    Training it is step for step the same as training a new model, but
+    fit() and evaluate() keep the graphs they traced on the first run,
+    which for a deep network can take longer than 100 training steps.
+    """
+    if not callable(make_model):
+        raise TypeError(f"make_model must be callable, got {make_model!r}")
+    model, start = None, None
+
+    def fresh():
+        nonlocal model, start
+        if model is None:
+            model = build(make_model, *args, **kwargs)
+            if getattr(model, "optimizer", None) is None:
+                raise ValueError("make_model must return a compiled model "
+                                 "(call model.compile inside it)")
+            model.optimizer.build(model.trainable_variables)
+            start = [v.numpy() for v in model.optimizer.variables]
+            return model
+        model.set_weights(make_model(*args, **kwargs).get_weights())
+        for variable, value in zip(model.optimizer.variables, start):
+            variable.assign(value)
+        return model
+
+    return fresh
 
 
 # ---------------------------------------------------------- fitting

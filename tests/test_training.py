@@ -370,3 +370,54 @@ def test_cpu_time_refuses_bad_arguments(kwargs, error):
     free = keras.Sequential([keras.Input((None, 3)), layers.Dense(2)])
     with pytest.raises(ValueError, match="fixed input shape"):
         model_stats.cpu_ms_per_image(free)
+
+
+# ----------------------------------------------------------- reusable
+
+
+def _bn_net(width=4):
+    model = keras.Sequential([
+        keras.Input((6, 6, 1)),
+        layers.Conv2D(width, 3, use_bias=False),
+        layers.BatchNormalization(),
+        layers.ReLU(),
+        layers.GlobalAveragePooling2D(),
+        layers.Dense(3)])
+    model.compile(keras.optimizers.Adam(0.05),
+                  keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    return model
+
+
+def _fit_losses(model, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(32, 6, 6, 1)).astype("float32")
+    y = rng.integers(0, 3, 32)
+    history = model.fit(x, y, batch_size=8, epochs=2, shuffle=False,
+                        verbose=0).history["loss"]
+    return history, [w.copy() for w in model.get_weights()]
+
+
+def test_reusable_trains_step_for_step_like_a_new_model():
+    fresh = training.reusable(_bn_net)
+    first = None
+    for seed in (3, 4, 3):
+        keras.utils.set_random_seed(seed)
+        new_losses, new_weights = _fit_losses(training.build(_bn_net), seed)
+        keras.utils.set_random_seed(seed)
+        model = fresh()
+        first = first or model
+        losses, weights = _fit_losses(model, seed)
+        assert model is first  # one model, graphs traced once
+        assert losses == new_losses, seed  # Adam's state restarted too
+        for w, v in zip(weights, new_weights):
+            np.testing.assert_array_equal(w, v)
+    assert float(model.optimizer.learning_rate) == pytest.approx(0.05)
+
+
+def test_reusable_refuses_bad_builders():
+    with pytest.raises(TypeError, match="callable"):
+        training.reusable("net")
+    uncompiled = training.reusable(lambda: keras.Sequential(
+        [keras.Input((2,)), layers.Dense(1)]))
+    with pytest.raises(ValueError, match="compile"):
+        uncompiled()
