@@ -181,3 +181,11 @@ def test_style_builds_on_the_pixel_loop_and_needs_no_assets():
     assert graph["helpers.style"] <= {"helpers.pixels", "helpers.validate",
                                       "helpers.model_graph"}
     assert graph["helpers.pixels"] <= {"helpers.validate"}
+
+
+def test_segmentation_needs_only_the_validation_rules():
+    """helpers.segmentation (chapter 15: metrics, losses, colourised masks)
+    takes masks and tensors; the networks it scores come from helpers.models,
+    which it does not import."""
+    graph = import_graph(HELPERS)
+    assert graph["helpers.segmentation"] <= {"helpers.validate"}
