@@ -734,14 +734,14 @@ def _segmentation_args(input_shape, num_classes, widths):
     return depth
 
 
-def conv_block(x, filters, *, batch_norm=True, name="block"):
-    """Two 3x3 'same' convolutions, each followed by batch norm (if
-    batch_norm; the convolution then has no bias) and ReLU."""
+def conv_block(x, filters, *, kernel_size=3, batch_norm=True, name="block"):
+    """Two k x k 'same' convolutions (3x3 by default), each followed by
+    batch norm (if batch_norm; the convolution then has no bias) and ReLU."""
     from keras import layers
 
     for i in (1, 2):
-        x = layers.Conv2D(filters, 3, padding="same", use_bias=not batch_norm,
-                          name=f"{name}_conv{i}")(x)
+        x = layers.Conv2D(filters, kernel_size, padding="same",
+                          use_bias=not batch_norm, name=f"{name}_conv{i}")(x)
         if batch_norm:
             x = _bn(f"{name}_bn{i}")(x)
         x = layers.Activation("relu", name=f"{name}_relu{i}")(x)
@@ -808,40 +808,46 @@ def unet(input_shape: tuple[int, int, int], num_classes: int,
     return keras.Model(inputs, outputs, name="unet")
 
 
-def _fcn_head_width(budget, channels, num_classes, batch_norm):
-    """The width w of the FCN's head (a conv_block of width w on
-    `channels` inputs, then the 1x1 logits) whose parameter count comes
-    closest to `budget`: 9*channels*w + 9*w*w + 2*extra*w + w*num_classes
-    + num_classes, where extra is 4 per batch norm or 1 per bias."""
+def _fcn_head_width(budget, channels, num_classes, kernel, batch_norm):
+    """The width w of the FCN's head (a conv_block of width w and k x k
+    kernels on `channels` inputs, then the 1x1 logits) whose parameter
+    count comes closest to `budget`: k*k*channels*w + k*k*w*w + 2*extra*w
+    + w*num_classes + num_classes, where extra is 4 per batch norm or 1
+    per bias."""
+    taps = kernel * kernel
     extra = 4 if batch_norm else 1
 
     def count(w):
-        return (9 * channels * w + 9 * w * w + 2 * extra * w
+        return (taps * channels * w + taps * w * w + 2 * extra * w
                 + w * num_classes + num_classes)
 
-    linear = 9 * channels + 2 * extra + num_classes
-    root = (-linear + (linear**2 + 36 * (budget - num_classes))**0.5) / 18
+    linear = taps * channels + 2 * extra + num_classes
+    root = (-linear + (linear**2 + 4 * taps * (budget - num_classes))**0.5
+            ) / (2 * taps)
     candidates = [w for w in (int(root), int(root) + 1) if w >= 1] or [1]
     return min(candidates, key=lambda w: abs(count(w) - budget))
 
 
 def fcn(input_shape: tuple[int, int, int], num_classes: int,
         widths: Sequence[int] = (16, 32, 64), *, head_width: int | None = None,
-        batch_norm: bool = True):
+        head_kernel: int = 3, batch_norm: bool = True):
     """A fully convolutional network WITHOUT skip connections, for the
     comparison with unet(): the same encoder, then a conv_block of
-    head_width filters on the bottleneck, a 1x1 convolution to
-    num_classes logits at 1 / 2**(len(widths) - 1) of the input size,
-    and bilinear resizing of the logits straight back to the input size
-    (as FCN-32s, Long et al. 2015). head_width=None picks the width whose
-    parameter count is closest to the U-Net's with the same arguments:
-    the same budget, spent where no skip can help. Output (N, H, W,
-    num_classes). Layers: enc{l}_*, bottleneck_*, head_*, logits,
-    upsample."""
+    head_width filters (head_kernel x head_kernel) on the bottleneck, a
+    1x1 convolution to num_classes logits at 1 / 2**(len(widths) - 1) of
+    the input size, and bilinear resizing of the logits straight back to
+    the input size (as FCN-32s, Long et al. 2015). head_width=None picks
+    the width whose parameter count is closest to the U-Net's with the
+    same arguments: the same budget, spent where no skip can help.
+    head_kernel=1 makes the head pointwise (like FCN's 1x1 fc7), adding
+    no view of the surroundings; 3 widens the receptive field.
+    Output (N, H, W, num_classes). Layers: enc{l}_*, bottleneck_*,
+    head_*, logits, upsample."""
     import keras
     from keras import layers
 
     depth = _segmentation_args(input_shape, num_classes, widths)
+    positive_int(head_kernel, "head_kernel")
     inputs = keras.Input(input_shape)
     x, _ = _encoder(inputs, widths, batch_norm)
     if head_width is None:
@@ -849,9 +855,10 @@ def fcn(input_shape: tuple[int, int, int], num_classes: int,
                        batch_norm=batch_norm).count_params()
                   - keras.Model(inputs, x).count_params())
         head_width = _fcn_head_width(budget, widths[-1], num_classes,
-                                     batch_norm)
+                                     head_kernel, batch_norm)
     positive_int(head_width, "head_width")
-    x = conv_block(x, head_width, batch_norm=batch_norm, name="head")
+    x = conv_block(x, head_width, kernel_size=head_kernel,
+                   batch_norm=batch_norm, name="head")
     x = layers.Conv2D(num_classes, 1, name="logits")(x)
     outputs = layers.UpSampling2D(2**depth, interpolation="bilinear",
                                   name="upsample")(x)

@@ -145,8 +145,11 @@ def boundary_band(mask, width: int = 2) -> np.ndarray:
     """Boolean array, True for the pixels within ``width`` pixels of a
     pixel of another class (up, down, across or diagonally): the thin
     band along the edges between classes, on both sides of each edge.
-    The image border is not an edge. Same shape as ``mask``; in a batch
-    each image is treated on its own."""
+
+    A pixel is in the band when the largest and the smallest label in the
+    (2 * width + 1)-pixel square around it differ. The image border is
+    not an edge. Same shape as ``mask``; in a batch each image is treated
+    on its own."""
     from scipy import ndimage
 
     mask = _mask(mask, "mask")

@@ -436,22 +436,28 @@ def test_parameter_counts_by_hand():
     head = (9 * 4 * 3 + 4 * 3) + (9 * 3 * 3 + 4 * 3) + (3 * 2 + 2)
     assert models.fcn((8, 8, 1), 2, (2, 4),
                       head_width=3).count_params() == enc1 + bottleneck + head
+    pointwise = (4 * 3 + 4 * 3) + (3 * 3 + 4 * 3) + (3 * 2 + 2)  # 1x1 head
+    assert models.fcn((8, 8, 1), 2, (2, 4), head_width=3, head_kernel=1
+                      ).count_params() == enc1 + bottleneck + pointwise
 
 
-@pytest.mark.parametrize("widths, classes, batch_norm, tolerance", [
-    ((16, 32, 64), 6, True, 0.001), ((4, 8, 16, 32), 6, True, 0.01),
-    ((8, 16), 3, False, 0.03),  # small: one more head filter is 7 %
+@pytest.mark.parametrize("widths, classes, batch_norm, kernel, tolerance", [
+    ((16, 32, 64), 6, True, 3, 0.001), ((16, 32, 64), 6, True, 1, 0.001),
+    ((4, 8, 16, 32), 6, True, 3, 0.01),
+    ((8, 16), 3, False, 3, 0.03),  # small: one more head filter is 7 %
 ])
-def test_fcn_matches_the_unet_budget(widths, classes, batch_norm, tolerance):
+def test_fcn_matches_the_unet_budget(widths, classes, batch_norm, kernel,
+                                     tolerance):
     shape = (32, 32, 3)
     target = models.unet(shape, classes, widths,
                          batch_norm=batch_norm).count_params()
-    chosen = models.fcn(shape, classes, widths, batch_norm=batch_norm)
+    options = dict(batch_norm=batch_norm, head_kernel=kernel)
+    chosen = models.fcn(shape, classes, widths, **options)
     width = chosen.get_layer("head_conv1").filters
     gap = abs(chosen.count_params() - target)
     for other in (width - 1, width + 1):
         neighbour = models.fcn(shape, classes, widths, head_width=other,
-                               batch_norm=batch_norm)
+                               **options)
         assert abs(neighbour.count_params() - target) >= gap
     assert gap / target < tolerance
 
@@ -481,25 +487,28 @@ def test_the_unet_has_skips_and_the_fcn_none():
     assert fcn.get_layer("logits").output.shape[1:3] == (8, 8)
 
 
-@pytest.mark.parametrize("kwargs, error, text", [
-    ({"input_shape": (30, 32, 3)}, ValueError, "height 30 is not divisible"
-     r" by 2\*\*2 = 4.*use 28 or 32"),
-    ({"input_shape": (32, 36, 3), "widths": (4, 8, 16, 32)}, ValueError,
+BOTH = (models.unet, models.fcn)
+
+
+@pytest.mark.parametrize("builders, kwargs, text", [
+    (BOTH, {"input_shape": (30, 32, 3)},
+     r"height 30 is not divisible by 2\*\*2 = 4.*use 28 or 32"),
+    (BOTH, {"input_shape": (32, 36, 3), "widths": (4, 8, 16, 32)},
      "width 36 is not divisible by 2"),
-    ({"input_shape": (32, 32)}, ValueError, r"\(H, W, channels\)"),
-    ({"widths": (16,)}, ValueError, "at least two levels"),
-    ({"widths": (16, 0)}, ValueError, "widths must be >= 1"),
-    ({"num_classes": 0}, ValueError, "num_classes must be >= 1"),
-    ({"upsampling": "bilinear"}, ValueError, "'transpose' or 'resize'"),
+    (BOTH, {"input_shape": (32, 32)}, r"\(H, W, channels\)"),
+    (BOTH, {"widths": (16,)}, "at least two levels"),
+    (BOTH, {"widths": (16, 0)}, "widths must be >= 1"),
+    (BOTH, {"num_classes": 0}, "num_classes must be >= 1"),
+    ((models.unet,), {"upsampling": "bilinear"}, "'transpose' or 'resize'"),
+    ((models.fcn,), {"head_kernel": 0}, "head_kernel must be >= 1"),
+    ((models.fcn,), {"head_width": 0}, "head_width must be >= 1"),
 ])
-def test_builders_refuse_bad_arguments(kwargs, error, text):
+def test_builders_refuse_bad_arguments(builders, kwargs, text):
     args = {"input_shape": (32, 32, 3), "num_classes": 6,
             "widths": (8, 16, 32)} | kwargs
-    with pytest.raises(error, match=text):
-        models.unet(**args)
-    if "upsampling" not in kwargs:
-        with pytest.raises(error, match=text):
-            models.fcn(**args)
+    for build in builders:
+        with pytest.raises(ValueError, match=text):
+            build(**args)
 
 
 @pytest.mark.parametrize("function", [
@@ -513,3 +522,26 @@ def test_the_chapter_can_show_the_source(function):
     from helpers import show_source
 
     assert f"def {function.__name__}(" in show_source(function).source
+
+
+def test_upsampling_a_constant_input():
+    """A 3x3 stride-2 transposed convolution lays its kernel taps
+    unevenly: on a constant input the output repeats a 2x2 pattern (the
+    checkerboard); nearest resizing + 3x3 convolution gives a constant
+    interior (Odena et al. 2016)."""
+    keras.utils.set_random_seed(0)
+    ones = keras.Input((8, 8, 4))
+    for mode in ("transpose", "resize"):
+        layer_out = models.upsample(ones, 3, mode=mode, name="up")
+        model = keras.Model(ones, layer_out)
+        y = model(np.ones((1, 8, 8, 4), "float32")).numpy()[0]
+        assert y.shape == (16, 16, 3)
+        inner = y[2:-2, 2:-2]  # away from the zero padding at the edges
+        tile = inner[:2, :2]
+        np.testing.assert_allclose(inner, np.tile(tile, (6, 6, 1)),
+                                   rtol=1e-5, atol=1e-6)
+        spread = np.ptp(tile.reshape(4, 3), axis=0)
+        if mode == "transpose":
+            assert np.all(spread > 1e-2)
+        else:
+            np.testing.assert_allclose(spread, 0, atol=1e-5)
