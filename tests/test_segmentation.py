@@ -333,15 +333,20 @@ def test_overlay_bad_input(image, mask, alpha, text):
 
 
 def _keras_transposed_size(size, kernel, stride, padding, extra):
-    """Height of Conv2DTranspose's output on a (1, size, 1, 1) input, or
-    None when TensorFlow refuses to compute it."""
+    """Height of Conv2DTranspose's output on a (1, size, size, 1) input;
+    None when TensorFlow refuses to compute it, "refused" when Keras
+    refuses the output_padding (Keras 3.10 takes only values > 0)."""
     import tensorflow as tf
 
-    layer = keras.layers.Conv2DTranspose(
-        1, (kernel, 1), strides=(stride, 1), padding=padding,
-        output_padding=None if extra is None else (extra, 0))
     try:
-        return layer(tf.zeros((1, size, 1, 1))).shape[1]
+        layer = keras.layers.Conv2DTranspose(
+            1, kernel, strides=stride, padding=padding,
+            output_padding=None if extra is None else (extra, extra))
+    except ValueError as error:
+        assert extra == 0 and "output_padding" in str(error), error
+        return "refused"
+    try:
+        return layer(tf.zeros((1, size, size, 1))).shape[1]
     except tf.errors.OpError:
         return None
 
@@ -355,6 +360,8 @@ def test_transposed_output_size_matches_keras_over_a_grid():
                     for extra in (None,) + tuple(range(stride)):
                         case = (size, kernel, stride, padding, extra)
                         keras_size = _keras_transposed_size(*case)
+                        if keras_size == "refused":  # older Keras
+                            continue
                         try:
                             ours = transposed_conv_output_size(*case)
                         except ValueError:
@@ -365,8 +372,9 @@ def test_transposed_output_size_matches_keras_over_a_grid():
                             continue
                         assert keras_size == ours, case
                         checked += 1
-    assert checked + refused == 5 * 5 * 2 * (2 + 3 + 4)
-    assert refused == 5 * 2 * 3  # 5 sizes, kernels 2 and 4, 3 strides
+    # all 450 cases with Keras 3.15; Keras 3.10 refuses output_padding 0
+    # (150 cases, the 30 refused by the rule among them)
+    assert (checked, refused) in ((420, 30), (300, 0))
 
 
 @given(st.integers(1, 30), st.integers(1, 6), st.integers(1, 4),
