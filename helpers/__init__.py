@@ -24,6 +24,10 @@ Each module holds one concern and says which chapter teaches it:
   and Deep Dream (chapter 13).
 - :mod:`helpers.style` — Gram matrices, content and style losses, style transfer
   (chapter 14).
+- :mod:`helpers.segmentation` — mask metrics (IoU, Dice, the band along edges),
+  segmentation losses, colourised masks and overlays (chapter 15).
+- :mod:`helpers.detection` — boxes, IoU, anchors, box encoding, assignment,
+  focal loss, NMS, precision–recall and AP (chapter 16).
 
 Modules import in one direction (tests/test_layering.py): assets before data,
 data and layers before models, models before training and plots.

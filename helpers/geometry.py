@@ -1,6 +1,7 @@
 """Geometry of convolutions and pooling: output sizes, padding, receptive fields.
 
-Taught in chapter 02 (padding, stride, dilation and receptive fields); used by the
+Taught in chapter 02 (padding, stride, dilation and receptive fields; the
+transposed convolution's output size in chapter 15); used by the
 NumPy layers of chapter 04 (:mod:`helpers.numpy_cnn`) and by later chapters to
 reason about architectures.
 
@@ -103,6 +104,55 @@ def conv_output_size(
             "padding, or a larger input"
         )
     return (padded - span) // stride + 1
+
+
+def transposed_conv_output_size(
+    size: int,
+    kernel: int,
+    stride: int = 1,
+    padding: str = "valid",
+    output_padding: int | None = None,
+) -> int:
+    """Number of output positions of a transposed convolution (one axis).
+
+    A transposed convolution spreads every input pixel over a K-tap window
+    of the output, stepping S output pixels per input pixel, then trims P
+    pixels from each end, where P = 0 for "valid" and K // 2 for "same":
+
+        out = (H - 1)*S + K - 2P + output_padding
+
+    With ``output_padding=None`` Keras chooses the last term itself:
+    "same" gives exactly ``H*S`` (the size a strided "same" convolution
+    shrinks back to H), and "valid" gives ``H*S + max(K - S, 0)``. Matches
+    ``keras.layers.Conv2DTranspose`` (tested over a grid), including its
+    refusal of an even kernel with "same" and output_padding=0. Taught in
+    chapter 15.
+
+    >>> transposed_conv_output_size(16, 3, stride=2, padding="same")
+    32
+    """
+    size = _positive_int(size, "size")
+    kernel = _positive_int(kernel, "kernel")
+    stride = _positive_int(stride, "stride")
+    if padding not in ("valid", "same"):
+        raise ValueError(f"padding must be 'valid' or 'same' (what "
+                         f"Conv2DTranspose accepts), got {padding!r}")
+    if output_padding is None:
+        if padding == "same":
+            return size * stride
+        return size * stride + max(kernel - stride, 0)
+    extra = _nonnegative_int(output_padding, "output_padding")
+    if extra >= stride:
+        raise ValueError(f"output_padding must be smaller than the stride "
+                         f"({stride}), got {extra}")
+    if padding == "same" and kernel % 2 == 0 and extra == 0:
+        raise ValueError(
+            "with padding='same' an even kernel needs output_padding >= 1: "
+            f"with 0 the output would have {(size - 1) * stride} pixels, "
+            f"which a stride-{stride} 'same' convolution does not map back "
+            f"to {size}, and TensorFlow refuses to compute it")
+    trim = 0 if padding == "valid" else kernel // 2
+    return (size - 1) * stride + kernel - 2 * trim + extra
 
 
 # --------------------------------------------------------------------------- receptive fields
@@ -429,4 +479,5 @@ def num_windows_covering(size: int, kernel: int, stride: int, padding: Padding =
 __all__ = [
     "Padding", "RFRow", "conv_output_size", "effective_kernel", "num_windows_covering",
     "receptive_field", "resolve_padding", "rf_step", "rf_table",
+    "transposed_conv_output_size",
 ]

@@ -1,9 +1,12 @@
 """Architectures the book builds and trains, one function each.
 
-Chapter 05: lenet5() (classic and modern) and simple_cnn().
+Chapter 05: lenet5() (classic and modern) and simple_cnn(); chapter 15:
+unet() and fcn(), the segmentation networks.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from helpers.validate import positive_int
 
@@ -702,3 +705,161 @@ def efficientnet_lite0(*, num_classes=1000, input_shape=(224, 224, 3)):
                         activation="relu6", scale_ends=False,
                         num_classes=num_classes, channels=input_shape[2],
                         name="efficientnet_lite0")
+
+
+# ------------------------------------------------ chapter 15: segmentation
+
+
+def _segmentation_args(input_shape, num_classes, widths):
+    """Check the arguments the U-Net and the FCN share; return the depth
+    (the number of 2x2 poolings)."""
+    if len(input_shape) != 3:
+        raise ValueError(f"input_shape must be (H, W, channels), got "
+                         f"{input_shape!r}")
+    height, width, _ = (positive_int(n, "input_shape") for n in input_shape)
+    positive_int(num_classes, "num_classes")
+    if len(widths) < 2:
+        raise ValueError(f"widths needs at least two levels (one pooling), "
+                         f"got {widths!r}")
+    for w in widths:
+        positive_int(w, "widths")
+    depth = len(widths) - 1
+    step = 2**depth
+    for side, n in (("height", height), ("width", width)):
+        if n % step:
+            raise ValueError(
+                f"the input {side} {n} is not divisible by 2**{depth} = "
+                f"{step} ({depth} poolings): use {n - n % step} or "
+                f"{n - n % step + step}, or fewer widths")
+    return depth
+
+
+def conv_block(x, filters, *, kernel_size=3, batch_norm=True, name="block"):
+    """Two k x k 'same' convolutions (3x3 by default), each followed by
+    batch norm (if batch_norm; the convolution then has no bias) and ReLU."""
+    from keras import layers
+
+    for i in (1, 2):
+        x = layers.Conv2D(filters, kernel_size, padding="same",
+                          use_bias=not batch_norm, name=f"{name}_conv{i}")(x)
+        if batch_norm:
+            x = _bn(f"{name}_bn{i}")(x)
+        x = layers.Activation("relu", name=f"{name}_relu{i}")(x)
+    return x
+
+
+def upsample(x, filters, *, mode="transpose", name="up"):
+    """Double the height and width, to `filters` channels: a 3x3
+    Conv2DTranspose with stride 2 ("transpose"), or nearest-neighbour
+    resizing followed by a 3x3 convolution ("resize", Odena et al. 2016).
+    Same parameters either way; only the first can make checkerboards."""
+    from keras import layers
+
+    if mode not in ("transpose", "resize"):
+        raise ValueError(f"upsampling must be 'transpose' or 'resize', got "
+                         f"{mode!r}")
+    if mode == "transpose":
+        return layers.Conv2DTranspose(filters, 3, strides=2, padding="same",
+                                      name=name)(x)
+    x = layers.UpSampling2D(2, interpolation="nearest",
+                            name=f"{name}_resize")(x)
+    return layers.Conv2D(filters, 3, padding="same", name=name)(x)
+
+
+def _encoder(inputs, widths, batch_norm):
+    """The U-Net's contracting path: a conv_block per width, 2x2 max
+    pooling between them. Returns the bottleneck and the outputs of the
+    levels above it (the skips), highest resolution first."""
+    from keras import layers
+
+    x, skips = inputs, []
+    for level, filters in enumerate(widths[:-1], 1):
+        x = conv_block(x, filters, batch_norm=batch_norm, name=f"enc{level}")
+        skips.append(x)
+        x = layers.MaxPooling2D(2, name=f"enc{level}_pool")(x)
+    x = conv_block(x, widths[-1], batch_norm=batch_norm, name="bottleneck")
+    return x, skips
+
+
+def unet(input_shape: tuple[int, int, int], num_classes: int,
+         widths: Sequence[int] = (16, 32, 64), *, upsampling: str = "transpose",
+         batch_norm: bool = True):
+    """U-Net (Ronneberger et al. 2015): an encoder of conv_blocks with
+    `widths` filters and 2x2 max pooling between them; a decoder that
+    upsamples, concatenates the encoder's output of the same size (the
+    skip connection) and applies a conv_block, level by level back to the
+    input size; and a 1x1 convolution to num_classes logits per pixel.
+    Output (N, H, W, num_classes). H and W must be divisible by
+    2**(len(widths) - 1). Layers: enc{l}_*, bottleneck_*, dec{l}_up,
+    dec{l}_concat, dec{l}_* and logits."""
+    import keras
+    from keras import layers
+
+    _segmentation_args(input_shape, num_classes, widths)
+    inputs = keras.Input(input_shape)
+    x, skips = _encoder(inputs, widths, batch_norm)
+    for level in range(len(skips), 0, -1):
+        filters = widths[level - 1]
+        x = upsample(x, filters, mode=upsampling, name=f"dec{level}_up")
+        x = layers.Concatenate(name=f"dec{level}_concat")(
+            [x, skips[level - 1]])
+        x = conv_block(x, filters, batch_norm=batch_norm, name=f"dec{level}")
+    outputs = layers.Conv2D(num_classes, 1, name="logits")(x)
+    return keras.Model(inputs, outputs, name="unet")
+
+
+def _fcn_head_width(budget, channels, num_classes, kernel, batch_norm):
+    """The width w of the FCN's head (a conv_block of width w and k x k
+    kernels on `channels` inputs, then the 1x1 logits) whose parameter
+    count comes closest to `budget`: k*k*channels*w + k*k*w*w + 2*extra*w
+    + w*num_classes + num_classes, where extra is 4 per batch norm or 1
+    per bias."""
+    taps = kernel * kernel
+    extra = 4 if batch_norm else 1
+
+    def count(w):
+        return (taps * channels * w + taps * w * w + 2 * extra * w
+                + w * num_classes + num_classes)
+
+    linear = taps * channels + 2 * extra + num_classes
+    root = (-linear + (linear**2 + 4 * taps * (budget - num_classes))**0.5
+            ) / (2 * taps)
+    candidates = [w for w in (int(root), int(root) + 1) if w >= 1] or [1]
+    return min(candidates, key=lambda w: abs(count(w) - budget))
+
+
+def fcn(input_shape: tuple[int, int, int], num_classes: int,
+        widths: Sequence[int] = (16, 32, 64), *, head_width: int | None = None,
+        head_kernel: int = 3, batch_norm: bool = True):
+    """A fully convolutional network WITHOUT skip connections, for the
+    comparison with unet(): the same encoder, then a conv_block of
+    head_width filters (head_kernel x head_kernel) on the bottleneck, a
+    1x1 convolution to num_classes logits at 1 / 2**(len(widths) - 1) of
+    the input size, and bilinear resizing of the logits straight back to
+    the input size (as FCN-32s, Long et al. 2015). head_width=None picks
+    the width whose parameter count is closest to the U-Net's with the
+    same arguments: the same budget, spent where no skip can help.
+    head_kernel=1 makes the head pointwise (like FCN's 1x1 fc7), adding
+    no view of the surroundings; 3 widens the receptive field.
+    Output (N, H, W, num_classes). Layers: enc{l}_*, bottleneck_*,
+    head_*, logits, upsample."""
+    import keras
+    from keras import layers
+
+    depth = _segmentation_args(input_shape, num_classes, widths)
+    positive_int(head_kernel, "head_kernel")
+    inputs = keras.Input(input_shape)
+    x, _ = _encoder(inputs, widths, batch_norm)
+    if head_width is None:
+        budget = (unet(input_shape, num_classes, widths,
+                       batch_norm=batch_norm).count_params()
+                  - keras.Model(inputs, x).count_params())
+        head_width = _fcn_head_width(budget, widths[-1], num_classes,
+                                     head_kernel, batch_norm)
+    positive_int(head_width, "head_width")
+    x = conv_block(x, head_width, kernel_size=head_kernel,
+                   batch_norm=batch_norm, name="head")
+    x = layers.Conv2D(num_classes, 1, name="logits")(x)
+    outputs = layers.UpSampling2D(2**depth, interpolation="bilinear",
+                                  name="upsample")(x)
+    return keras.Model(inputs, outputs, name="fcn")

@@ -188,3 +188,11 @@ def test_detection_needs_no_assets_or_models():
     TensorFlow only; the scenes and the detector are passed in."""
     graph = import_graph(HELPERS)
     assert graph["helpers.detection"] <= {"helpers.validate"}
+
+
+def test_segmentation_needs_only_the_validation_rules():
+    """helpers.segmentation (chapter 15: metrics, losses, colourised masks)
+    takes masks and tensors; the networks it scores come from helpers.models,
+    which it does not import."""
+    graph = import_graph(HELPERS)
+    assert graph["helpers.segmentation"] <= {"helpers.validate"}
