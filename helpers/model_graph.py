@@ -271,13 +271,29 @@ def _probe(model, paths, strip):
     if last:
         return keras.Model(x, maps + [inner_out]), kind
     tail, kind = output_of(model)
-    try:
-        head = keras.Model(here, tail[0])
-        scores = head(inner_out)
-    except ValueError:  # the rest also reads tensors from before the nested model
+    if _reads_only(tail[0], here):
+        scores = keras.Model(here, tail[0])(inner_out)
+    else:  # the rest also reads tensors from before the nested model
         head = keras.Model([model.inputs[0], here], tail[0])
         scores = head([x, inner_out])
     return keras.Model(x, maps + [scores]), kind
+
+
+def _reads_only(output, start) -> bool:
+    """Whether ``output`` is computed from ``start`` alone, walking its graph
+    back (Keras 3.10 builds a model from a tensor that does not reach every
+    input, and fails only when it is called)."""
+    stack, seen = [output], set()
+    while stack:
+        tensor = stack.pop()
+        if tensor is start or id(tensor) in seen:
+            continue
+        seen.add(id(tensor))
+        node = _last_node(tensor)
+        if node.is_input or not node.input_tensors:
+            return False  # an input or a constant other than start
+        stack.extend(node.input_tensors)
+    return True
 
 
 __all__ = ["feature_map_paths", "find_layer", "graph_nodes", "is_nested",

@@ -51,6 +51,7 @@ def test_main_reports_bad_input_without_starting(tmp_path: Path, capsys, monkeyp
     err = capsys.readouterr().err
     assert err.startswith("make lab: error:") and "holds no notebooks" in err
     monkeypatch.setattr(lab.importlib.util, "find_spec", lambda name: None)
-    assert lab.main([str(tmp_path)]) == 2
+    (tmp_path / "a.ipynb").write_text("{}")  # a good folder, no JupyterLab
+    assert lab.main(["--port", "8123", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "JupyterLab is not installed" in err and "make lab" in err

@@ -100,9 +100,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="print the URL instead of opening a browser (remote machines)")
     args = parser.parse_args(argv)
     try:
-        check_jupyterlab()
-        folder = check_folder(args.folder)
+        folder = check_folder(args.folder)  # the reader's arguments first
         port = check_port(args.port)
+        check_jupyterlab()
     except LabError as e:
         print(f"make lab: error: {e}", file=sys.stderr)
         return 2

@@ -284,7 +284,7 @@ def detector_head_svg() -> str:
         f"class head outputs A·(C + 1) = {a}·({classes} + 1) = {cls_ch} "
         f"channels, the scores of the background and {classes} classes for "
         f"each anchor, and the box head outputs A·4 = {box_ch} channels, four "
-        f"offsets of each anchor's box (centre x, centre y, width, height).",
+        f"offsets of each anchor's box (centre y, centre x, height, width).",
     )
     # The image, its grid of locations, and the anchors at one of them.
     px = 3.0  # drawing units per image pixel
@@ -360,7 +360,7 @@ def detector_head_svg() -> str:
         svg.text(cols[n] + col_w / 2 + 10, gy + a * cell + 26, total, 17,
                  weight="bold")
     notes = ["one row per anchor; bg: the background class",
-             "x, y, w, h: where the box is, relative to its anchor"]
+             "y, x, h, w: where the box is, relative to its anchor"]
     for n, line in enumerate(notes):
         svg.text(width / 2, gy + a * cell + 58 + n * 24, line, 16,
                  italic=True)
