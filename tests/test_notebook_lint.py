@@ -210,3 +210,22 @@ def test_the_budget_line_must_match_whether_the_chapter_scales():
     assert problems(NO_BUDGET_LINE, "x = 1\n") == []
     assert problems(NO_BUDGET_LINE, "epochs = helpers.scaled(3)\n")
     assert problems(BUDGET_LINE, "x = 1\n")
+
+
+def test_setup_cell_rewrite_installs_the_notebooks_extras(tmp_path):
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell
+
+    from tools.setup_cell import rewrite
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [new_markdown_cell("# 99 · Probe"),
+                new_code_cell(setup_cell_prefix() + "\nimport helpers\nhelpers.setup()\n")]
+    nb.metadata["book"] = {"extras": ["deploy"]}
+    path = tmp_path / "probe.ipynb"
+    nbformat.write(nb, path)
+    assert rewrite(path) is True
+    source = nbformat.read(path, as_version=4).cells[1].source
+    assert source.startswith(setup_cell_prefix(extras=("deploy",)))
+    assert source.endswith("import helpers\nhelpers.setup()\n")
+    assert rewrite(path) is False  # already canonical
