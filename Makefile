@@ -51,7 +51,7 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install -q --disable-pip-version-check -c constraints.txt -e ".[local,dev]"
+	$(BIN)/python -m pip install -q --disable-pip-version-check -c constraints.txt -e ".[local,dev,deploy]"
 	rm -f $(VENV)/.installed-*
 	touch $@
 
@@ -90,7 +90,7 @@ $(OLDEST_STAMP): pyproject.toml constraints-oldest.txt
 	@test -x $(OLDEST_BIN)/python || $(PYTHON_OLDEST) -m venv $(OLDEST_VENV)
 	$(OLDEST_BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
 	$(OLDEST_BIN)/python -m pip install -q --disable-pip-version-check \
-	  -c constraints-oldest.txt tensorflow -e ".[dev]"
+	  -c constraints-oldest.txt tensorflow -e ".[dev,deploy]"
 	rm -f $(OLDEST_VENV)/.installed-*
 	touch $@
 

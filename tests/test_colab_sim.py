@@ -53,6 +53,14 @@ def test_install_args_are_the_setup_cells_own_pip_line_with_the_url():
     assert cs.install_args(nb, URL) == ["-q", f"cnn-course-book @ git+{URL}@main"]
 
 
+def test_install_args_keep_the_extras_a_chapter_installs():
+    config = {"repository": {"url": "https://github.com/example/cnn-course-book",
+                             "branch": "main"}}
+    setup = setup_cell_prefix(config, extras=("deploy",)) + "\nimport helpers\n"
+    nb = cs.rewrite_repo(notebook(setup), URL)
+    assert cs.install_args(nb, URL) == ["-q", f"cnn-course-book[deploy] @ git+{URL}@main"]
+
+
 @pytest.mark.parametrize("source, says", [
     ("import helpers\n", "found 0"),
     (book_setup_cell() + 'REPO = "https://elsewhere"\n', "found 2"),

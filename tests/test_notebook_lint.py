@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tools.book import (BUDGET_LINE, NO_BUDGET_LINE, ROOT, lint_notebook, setup_cell_prefix,
-                        toc_files)
+from tools.book import (BUDGET_LINE, NO_BUDGET_LINE, ROOT, lint_notebook, notebook_extras,
+                        setup_cell_prefix, toc_files)
 
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
 
@@ -31,6 +31,43 @@ def test_setup_prefix_comes_from_config():
     prefix = setup_cell_prefix({"repository": {"url": "https://example.org/r/", "branch": "dev"}})
     assert 'REPO = "https://example.org/r"' in prefix
     assert "git+{REPO}@dev" in prefix
+    assert '"cnn-course-book @ git+' in prefix
+
+
+def test_setup_prefix_installs_the_extras_the_notebook_asks_for():
+    config = {"repository": {"url": "https://example.org/r", "branch": "main"}}
+    nb = {"metadata": {"book": {"extras": ["deploy"]}}}
+    prefix = setup_cell_prefix(config, extras=notebook_extras(nb))
+    assert '!pip install -q "cnn-course-book[deploy] @ git+{REPO}@main"' in prefix
+    assert notebook_extras({"metadata": {}}) == ()
+    with pytest.raises(ValueError, match="may install only"):
+        notebook_extras({"metadata": {"book": {"extras": ["local"]}}})
+    with pytest.raises(ValueError, match="list of names"):
+        notebook_extras({"metadata": {"book": {"extras": "deploy"}}})
+    with pytest.raises(ValueError, match="unknown extras"):
+        setup_cell_prefix(config, extras=("dev",))
+
+
+def test_lint_wants_the_setup_cell_to_match_the_notebooks_extras():
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell
+
+    plain = setup_cell_prefix() + "\nimport helpers\n\nhelpers.setup()\n"
+    deploy = (setup_cell_prefix(extras=("deploy",))
+              + "\nimport helpers\n\nhelpers.setup()\n")
+    for source, extras, ok in ((plain, [], True), (deploy, ["deploy"], True),
+                               (plain, ["deploy"], False), (deploy, [], False)):
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [new_markdown_cell("# 99 · Probe\n\ntext\n\nmore"),
+                    new_code_cell(source, execution_count=1)]
+        nb.metadata["book"] = {"extras": extras}
+        path = ROOT / "chapters" / "zz_extras_probe.ipynb"
+        try:
+            nbformat.write(nb, path)
+            problems = " ".join(lint_notebook(path))
+        finally:
+            path.unlink(missing_ok=True)
+        assert ("not the Colab setup cell" not in problems) == ok, (extras, problems)
 
 
 def _probe(tmp_cells) -> str:
@@ -173,3 +210,22 @@ def test_the_budget_line_must_match_whether_the_chapter_scales():
     assert problems(NO_BUDGET_LINE, "x = 1\n") == []
     assert problems(NO_BUDGET_LINE, "epochs = helpers.scaled(3)\n")
     assert problems(BUDGET_LINE, "x = 1\n")
+
+
+def test_setup_cell_rewrite_installs_the_notebooks_extras(tmp_path):
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell
+
+    from tools.setup_cell import rewrite
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [new_markdown_cell("# 99 · Probe"),
+                new_code_cell(setup_cell_prefix() + "\nimport helpers\nhelpers.setup()\n")]
+    nb.metadata["book"] = {"extras": ["deploy"]}
+    path = tmp_path / "probe.ipynb"
+    nbformat.write(nb, path)
+    assert rewrite(path) is True
+    source = nbformat.read(path, as_version=4).cells[1].source
+    assert source.startswith(setup_cell_prefix(extras=("deploy",)))
+    assert source.endswith("import helpers\nhelpers.setup()\n")
+    assert rewrite(path) is False  # already canonical

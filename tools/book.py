@@ -56,17 +56,49 @@ def book_config() -> dict:
     return yaml.safe_load((ROOT / "_config.yml").read_text())
 
 
-def setup_cell_prefix(config: dict | None = None) -> str:
-    """The first lines of every chapter's first code cell (the Colab install)."""
+#: Extras a chapter may ask the Colab setup cell to install (`book.extras` in the
+#: notebook's metadata); the others (`local`, `dev`) are for a reader's machine and CI.
+COLAB_EXTRAS = ("deploy",)
+
+
+def notebook_extras(nb: dict) -> tuple[str, ...]:
+    """The extras a notebook's metadata asks for (``metadata.book.extras``), sorted.
+
+    A chapter that needs more than the helpers (chapter 17's ONNX and LiteRT
+    runtimes) lists the optional dependency groups of pyproject.toml here, and
+    its setup cell then installs ``cnn-course-book[those] @ ...`` on Colab.
+    """
+    extras = nb.get("metadata", {}).get("book", {}).get("extras", [])
+    if not isinstance(extras, list) or not all(isinstance(e, str) for e in extras):
+        raise ValueError(f"metadata.book.extras must be a list of names, got {extras!r}")
+    unknown = sorted(set(extras) - set(COLAB_EXTRAS))
+    if unknown:
+        raise ValueError(f"metadata.book.extras names {unknown}; a setup cell may install "
+                         f"only {list(COLAB_EXTRAS)} (see pyproject.toml)")
+    return tuple(sorted(set(extras)))
+
+
+def setup_cell_prefix(config: dict | None = None, extras: tuple[str, ...] = ()) -> str:
+    """The first lines of every chapter's first code cell (the Colab install).
+
+    `extras` (from :func:`notebook_extras`) adds optional dependency groups to
+    the install, e.g. ``cnn-course-book[deploy] @ git+...``.
+    """
+    unknown = sorted(set(extras) - set(COLAB_EXTRAS))
+    if unknown:
+        raise ValueError(f"unknown extras {unknown}; allowed: {list(COLAB_EXTRAS)}")
     repo = (config or book_config())["repository"]
     url, branch = repo["url"].rstrip("/"), repo.get("branch", "main")
+    package = "cnn-course-book"
+    if extras:
+        package += "[" + ",".join(sorted(set(extras))) + "]"
     return (
         "# Setup: on Colab, install the book's helpers (local runs have them).\n"
         "import sys\n"
         "\n"
         f'REPO = "{url}"\n'
         'if "google.colab" in sys.modules:\n'
-        f'    !pip install -q "cnn-course-book @ git+{{REPO}}@{branch}"\n'
+        f'    !pip install -q "{package} @ git+{{REPO}}@{branch}"\n'
     )
 
 
@@ -247,7 +279,11 @@ def lint_notebook(path: Path) -> list[str]:
     if not code:
         return problems + ["no code cells"]
     setup = _text(code[0])
-    if not setup.startswith(setup_cell_prefix()):
+    try:
+        prefix = setup_cell_prefix(extras=notebook_extras(nb))
+    except ValueError as err:
+        return problems + [str(err)]
+    if not setup.startswith(prefix):
         problems.append("the first code cell is not the Colab setup cell (make lint-setup-cells)")
     if "helpers.setup(" not in setup:
         problems.append("the setup cell must call helpers.setup()")

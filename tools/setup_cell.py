@@ -11,7 +11,7 @@ from pathlib import Path
 
 import nbformat
 
-from tools.book import setup_cell_prefix
+from tools.book import notebook_extras, setup_cell_prefix
 
 
 def rewrite(path: Path) -> bool:
@@ -21,7 +21,7 @@ def rewrite(path: Path) -> bool:
     if marker not in cell.source:
         raise SystemExit(f"{path}: the first code cell has no '{marker}' line")
     body = cell.source[cell.source.index(marker):]
-    new = setup_cell_prefix() + "\n" + body
+    new = setup_cell_prefix(extras=notebook_extras(nb)) + "\n" + body
     if new == cell.source:
         return False
     cell.source = new
