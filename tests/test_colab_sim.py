@@ -61,6 +61,22 @@ def test_install_args_keep_the_extras_a_chapter_installs():
     assert cs.install_args(nb, URL) == ["-q", f"cnn-course-book[deploy] @ git+{URL}@main"]
 
 
+def test_distinct_installs_lists_each_setup_cell_install_once_in_order(tmp_path):
+    config = {"repository": {"url": "https://github.com/example/cnn-course-book",
+                             "branch": "main"}}
+    plain = notebook(setup_cell_prefix(config) + "\nimport helpers\n")
+    deploy = notebook(setup_cell_prefix(config, extras=("deploy",)) + "\nimport helpers\n")
+    paths = []
+    for name, nb in (("01.ipynb", plain), ("17.ipynb", deploy), ("02.ipynb", plain)):
+        path = tmp_path / name
+        path.write_text(json.dumps(nb))
+        paths.append(path)
+    assert cs.distinct_installs(paths, URL) == [
+        ["-q", f"cnn-course-book @ git+{URL}@main"],
+        ["-q", f"cnn-course-book[deploy] @ git+{URL}@main"],
+    ]
+
+
 @pytest.mark.parametrize("source, says", [
     ("import helpers\n", "found 0"),
     (book_setup_cell() + 'REPO = "https://elsewhere"\n', "found 2"),

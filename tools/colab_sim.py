@@ -204,6 +204,21 @@ def install_args(nb: dict, url: str, name: str = "notebook") -> list[str]:
     return shlex.split(pip.group("args").replace("{REPO}", url))
 
 
+def distinct_installs(paths: list[Path], url: str) -> list[list[str]]:
+    """Every different ``!pip install`` of the notebooks' setup cells, in order.
+
+    Most chapters install the bare book; a chapter that needs an extra (chapter
+    17's ``[deploy]``) installs more, and each distinct install is checked against
+    Colab's set before any notebook runs.
+    """
+    seen: list[list[str]] = []
+    for path in paths:
+        args = install_args(json.loads(path.read_text()), url, path.name)
+        if args not in seen:
+            seen.append(args)
+    return seen
+
+
 def colab_env(base: dict[str, str], venv: Path, cache: Path | None) -> dict[str, str]:
     """The environment a simulated Colab process gets: none of the book's or this
     machine's overrides, the venv first on PATH, pip without local config files."""
@@ -526,18 +541,19 @@ def run(venv: Path, notebooks: list[str], fresh_cache: bool, keep: bool, timeout
         print(f"test-colab: Python {'.'.join(map(str, COLAB_PYTHON))}, Colab's set from "
               f"{venv / BASELINE_NAME}: tensorflow {baseline.get('tensorflow')}, keras "
               f"{baseline.get('keras')}, numpy {baseline.get('numpy')}")
-        first = json.loads(paths[0].read_text())
-        req = install_args(first, url, paths[0].name)
-        print(f"test-colab: the setup cell installs with: pip install {shlex.join(req)}")
-
+        installs = distinct_installs(paths, url)
         report_path = work / "harness" / "pip-report.json"
         report_path.parent.mkdir(parents=True, exist_ok=True)
-        pip(py, "install", "--dry-run", "--report", str(report_path), *req, env=env, cwd=work)
-        plan = plan_changes(json.loads(report_path.read_text()), baseline)
-        if not plan.only_additions:
-            raise SimulationError(refusal(plan, "Installing the book (pip's plan)"))
-        print("test-colab: pip's plan adds only: " +
-              ", ".join(f"{n} {v}" for n, v in plan.added.items()))
+        for args in installs:  # each different setup-cell install, planned by pip
+            print(f"test-colab: a setup cell installs with: pip install {shlex.join(args)}")
+            pip(py, "install", "--dry-run", "--report", str(report_path), *args, env=env,
+                cwd=work)
+            plan = plan_changes(json.loads(report_path.read_text()), baseline)
+            if not plan.only_additions:
+                raise SimulationError(refusal(plan, "Installing the book (pip's plan)"))
+            print("test-colab: pip's plan adds only: " +
+                  ", ".join(f"{n} {v}" for n, v in plan.added.items()))
+        req = installs[0]
 
         t0 = time.monotonic()
         pip(py, "install", *req, env=env, cwd=work)
