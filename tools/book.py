@@ -71,9 +71,14 @@ def notebook_extras(nb: dict) -> tuple[str, ...]:
     extras = nb.get("metadata", {}).get("book", {}).get("extras", [])
     if not isinstance(extras, list) or not all(isinstance(e, str) for e in extras):
         raise ValueError(f"metadata.book.extras must be a list of names, got {extras!r}")
+    return _known_extras(extras, "metadata.book.extras")
+
+
+def _known_extras(extras, where: str) -> tuple[str, ...]:
+    """`extras` sorted and without repeats; a ValueError naming any unknown one."""
     unknown = sorted(set(extras) - set(COLAB_EXTRAS))
     if unknown:
-        raise ValueError(f"metadata.book.extras names {unknown}; a setup cell may install "
+        raise ValueError(f"{where}: unknown extras {unknown}; a setup cell may install "
                          f"only {list(COLAB_EXTRAS)} (see pyproject.toml)")
     return tuple(sorted(set(extras)))
 
@@ -84,14 +89,12 @@ def setup_cell_prefix(config: dict | None = None, extras: tuple[str, ...] = ()) 
     `extras` (from :func:`notebook_extras`) adds optional dependency groups to
     the install, e.g. ``cnn-course-book[deploy] @ git+...``.
     """
-    unknown = sorted(set(extras) - set(COLAB_EXTRAS))
-    if unknown:
-        raise ValueError(f"unknown extras {unknown}; allowed: {list(COLAB_EXTRAS)}")
+    extras = _known_extras(extras, "extras")
     repo = (config or book_config())["repository"]
     url, branch = repo["url"].rstrip("/"), repo.get("branch", "main")
     package = "cnn-course-book"
     if extras:
-        package += "[" + ",".join(sorted(set(extras))) + "]"
+        package += "[" + ",".join(extras) + "]"
     return (
         "# Setup: on Colab, install the book's helpers (local runs have them).\n"
         "import sys\n"
