@@ -41,12 +41,13 @@ from helpers.notebook import (
     derived_seed,
     device,
     on_cpu,
+    quiet,
     rng,
     scaled,
     setup,
     show_source,
 )
 
-__all__ = ["budget", "derived_seed", "device", "on_cpu", "rng", "scaled", "setup",
-           "show_source"]
+__all__ = ["budget", "derived_seed", "device", "on_cpu", "quiet", "rng", "scaled",
+           "setup", "show_source"]
 __version__ = "0.1.0"

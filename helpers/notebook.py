@@ -23,6 +23,7 @@ import os
 import platform
 import random
 import re
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -194,6 +195,16 @@ def _stderr_silenced() -> Iterator[None]:
     finally:
         os.dup2(saved, 2)
         os.close(saved)
+
+
+@contextlib.contextmanager
+def quiet() -> Iterator[None]:
+    """Hide what C++ code writes to the error stream, and Python warnings, for
+    the duration of a ``with quiet():`` block (converters and runtimes that
+    announce themselves: TFLiteConverter, tf2onnx, the LiteRT interpreter)."""
+    with _stderr_silenced(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
 
 
 def import_tensorflow_quietly():

@@ -49,7 +49,6 @@ def test_setup_prefix_installs_the_extras_the_notebook_asks_for():
 
 
 def test_lint_wants_the_setup_cell_to_match_the_notebooks_extras():
-    import nbformat
     from nbformat.v4 import new_code_cell, new_markdown_cell
 
     plain = setup_cell_prefix() + "\nimport helpers\n\nhelpers.setup()\n"
@@ -57,25 +56,20 @@ def test_lint_wants_the_setup_cell_to_match_the_notebooks_extras():
               + "\nimport helpers\n\nhelpers.setup()\n")
     for source, extras, ok in ((plain, [], True), (deploy, ["deploy"], True),
                                (plain, ["deploy"], False), (deploy, [], False)):
-        nb = nbformat.v4.new_notebook()
-        nb.cells = [new_markdown_cell("# 99 · Probe\n\ntext\n\nmore"),
-                    new_code_cell(source, execution_count=1)]
-        nb.metadata["book"] = {"extras": extras}
-        path = ROOT / "chapters" / "zz_extras_probe.ipynb"
-        try:
-            nbformat.write(nb, path)
-            problems = " ".join(lint_notebook(path))
-        finally:
-            path.unlink(missing_ok=True)
+        problems = _probe([new_markdown_cell("# 99 · Probe\n\ntext\n\nmore"),
+                           new_code_cell(source, execution_count=1)],
+                          {"extras": extras})
         assert ("not the Colab setup cell" not in problems) == ok, (extras, problems)
 
 
-def _probe(tmp_cells) -> str:
+def _probe(tmp_cells, book_metadata: dict | None = None) -> str:
     """Lint a throw-away notebook in chapters/ (so links resolve as a chapter's)."""
     import nbformat
 
     nb = nbformat.v4.new_notebook()
     nb.cells = tmp_cells
+    if book_metadata is not None:
+        nb.metadata["book"] = book_metadata
     bad = ROOT / "chapters" / "zz_lint_probe.ipynb"
     try:
         nbformat.write(nb, bad)

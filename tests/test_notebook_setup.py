@@ -212,3 +212,18 @@ def test_setup_leaves_tf32_alone_on_a_cpu(monkeypatch, capsys):
                         calls.append)
     helpers.setup(42, verbose=False)
     assert calls == []
+
+
+def test_quiet_hides_warnings_and_the_error_stream_then_restores_both(capfd):
+    import os
+    import warnings
+
+    from helpers import quiet
+
+    with quiet(), warnings.catch_warnings(record=True) as caught:
+        os.write(2, b"chatter from C++\n")
+        warnings.warn("a converter's warning")
+    os.write(2, b"after\n")
+    err = capfd.readouterr().err
+    assert "chatter" not in err and "after" in err
+    assert caught == []  # quiet() filtered it before it was recorded
